@@ -1,0 +1,104 @@
+"""The edge: arguments in, manifests to stdout, one line per diagnostic to stderr.
+
+Exit codes: 0 ok, 1 a rewrite or input error (all documents are still written),
+2 a usage or configuration error (nothing is read).  No Python traceback ever
+reaches the user; an unexpected failure is one `internal error` line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from typing import BinaryIO, TextIO
+
+from . import __version__
+from .config import ENV_CONFIG, ConfigError, build_config
+from .diagnostics import PROG, Diagnostic
+from .extractors import build_table
+from .pipeline import Context, run
+from .stream import split_documents
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+ENV_ERROR_LOG = "REGISTRY_REWRITE_ERROR_LOG"
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_USAGE, f"{PROG}: usage error: {message} (see --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=PROG,
+        description="Rewrite container image references in a multi-document YAML stream "
+        "(stdin → stdout) by Registry Connect imageReplacementRules.",
+    )
+    parser.add_argument("-c", "--config", metavar="RULES.yaml",
+                        help=f"rules file or Palette pack values file (default: ${ENV_CONFIG})")
+    parser.add_argument("--rule", action="append", default=[], metavar="SRC=DST",
+                        help="add a source-prefix rule (repeatable; overrides the file)")
+    parser.add_argument("--all", dest="all_prefix", metavar="PREFIX",
+                        help='the "all" rule: prefix every image not matched by a source rule')
+    parser.add_argument("--strict", action="store_true",
+                        help="treat warnings (invalid image values) as errors (exit 1)")
+    parser.add_argument("--error-log", metavar="FILE",
+                        help=f"also append diagnostics to FILE (default: ${ENV_ERROR_LOG}); "
+                        "Helm 4 hides a post-renderer's stderr")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    return parser
+
+
+class _Reporter:
+    """Writes diagnostics to stderr and, when asked, to an error log file."""
+
+    def __init__(self, stderr: TextIO, log_path: str | None) -> None:
+        self.stderr = stderr
+        self.log_path = log_path
+        self.errors = 0
+
+    def __call__(self, diagnostic: Diagnostic) -> None:
+        self.errors += diagnostic.is_error
+        line = diagnostic.format()
+        print(line, file=self.stderr, flush=True)
+        if self.log_path:
+            try:
+                with open(self.log_path, "a", encoding="utf-8") as log:
+                    print(line, file=log)
+            except OSError as err:
+                self.log_path = None
+                print(f"{PROG}: warning: cannot write error log: {err.strerror}",
+                      file=self.stderr)
+
+
+def rewrite_stream(ctx: Context, stdin: BinaryIO, stdout: BinaryIO, report: _Reporter) -> int:
+    for outcome in run(split_documents(stdin), ctx):
+        stdout.write(outcome.data)
+        for diagnostic in outcome.diagnostics:
+            report(diagnostic)
+    stdout.flush()
+    return EXIT_ERROR if report.errors else EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    log_path = args.error_log or os.environ.get(ENV_ERROR_LOG) or None
+    report = _Reporter(sys.stderr, log_path)
+    try:
+        config = build_config(args.config, args.rule, args.all_prefix)
+    except ConfigError as err:
+        report(Diagnostic("error", f"configuration: {err}"))
+        return EXIT_USAGE
+    ctx = Context(config.rules, build_table(), strict=args.strict)
+    try:
+        return rewrite_stream(ctx, sys.stdin.buffer, sys.stdout.buffer, report)
+    except BrokenPipeError:
+        # The reader went away (e.g. `| head`); nothing useful left to say.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+    except Exception as err:  # the promise: never a traceback
+        report(Diagnostic("error", f"internal error: {type(err).__name__}: {err}"))
+        return EXIT_ERROR

@@ -1,0 +1,151 @@
+"""The one configuration loader: every file, key and flag is validated here.
+
+The rest of the program receives a `Config` and never sees raw YAML, so a typo
+in a rules file is reported once, up front, naming the file, the key and the
+reason (exit 2), instead of surfacing as a silent non-match later.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .rules import RuleSet
+
+ENV_CONFIG = "REGISTRY_REWRITE_CONFIG"
+RULES_KEY = "imageReplacementRules"
+PACK_PATH = ("charts", "registry-connect", "config", "registry")
+RULES_FILE_KEYS = frozenset({RULES_KEY})
+
+
+class ConfigError(Exception):
+    """A usage error in the configuration: the message names file, key and reason."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything a run needs, validated."""
+
+    rules: RuleSet
+    source: str = "<command line>"
+    raw_pairs: tuple[tuple[str, str], ...] = field(default=())
+
+
+def load_yaml_text(text: str, origin: str) -> Any:
+    """Parse a small YAML document (configuration, not manifests)."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    try:
+        return YAML(typ="safe", pure=False).load(text)
+    except YAMLError as err:
+        raise ConfigError(f"{origin}: not valid YAML: {_one_line(str(err))}") from None
+
+
+def rules_from_value(value: Any, origin: str) -> list[tuple[str, str]]:
+    """Read `imageReplacementRules` given as a mapping or as a block string of
+    mapping lines (the form the Registry Connect pack documents)."""
+    if isinstance(value, str):
+        if not value.strip():
+            return []
+        value = load_yaml_text(value, f"{origin} (block string)")
+    if value is None:
+        return []
+    if not isinstance(value, Mapping):
+        raise ConfigError(
+            f"{origin}: must be a mapping of source prefix to target, or a block string of "
+            f'such lines ("all": "registry.example.com/mirror"), not {_type_name(value)}'
+        )
+    pairs: list[tuple[str, str]] = []
+    for source, target in value.items():
+        if not isinstance(source, str) or not isinstance(target, str):
+            raise ConfigError(
+                f"{origin}: rule {source!r}: source and target must both be strings"
+            )
+        pairs.append((source, target))
+    return pairs
+
+
+def rules_from_document(doc: Any, origin: str) -> list[tuple[str, str]]:
+    """Find the rules in a rules file or in a Palette pack values file."""
+    if not isinstance(doc, Mapping):
+        raise ConfigError(
+            f"{origin}: expected a mapping with an `{RULES_KEY}` key, got {_type_name(doc)}"
+        )
+    pack: Any = doc
+    for key in PACK_PATH:
+        pack = pack.get(key) if isinstance(pack, Mapping) else None
+    if isinstance(pack, Mapping) and RULES_KEY in pack:
+        return rules_from_value(pack[RULES_KEY], f"{origin}: {'.'.join(PACK_PATH)}.{RULES_KEY}")
+    if "charts" in doc and RULES_KEY not in doc:
+        raise ConfigError(
+            f"{origin}: a pack values file must hold {'.'.join(PACK_PATH)}.{RULES_KEY}"
+        )
+    unknown = sorted(str(k) for k in doc if k not in RULES_FILE_KEYS)
+    if unknown:
+        raise ConfigError(
+            f"{origin}: unknown key {unknown[0]!r} (a rules file holds: "
+            f"{', '.join(sorted(RULES_FILE_KEYS))})"
+        )
+    if RULES_KEY not in doc:
+        raise ConfigError(f"{origin}: no `{RULES_KEY}` key")
+    return rules_from_value(doc[RULES_KEY], f"{origin}: {RULES_KEY}")
+
+
+def read_config_file(path: str) -> list[tuple[str, str]]:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigError(f"{path}: cannot read configuration: {_os_reason(err)}") from None
+    return rules_from_document(load_yaml_text(text, path), path)
+
+
+def parse_rule_flag(text: str) -> tuple[str, str]:
+    source, sep, target = text.partition("=")
+    if not sep or not source.strip() or not target.strip():
+        raise ConfigError(f"--rule {text!r}: expected SOURCE=TARGET")
+    return source.strip(), target.strip()
+
+
+def build_config(
+    config_path: str | None,
+    rule_flags: Sequence[str] = (),
+    all_prefix: str | None = None,
+    environ: Mapping[str, str] = os.environ,
+) -> Config:
+    """Merge file, environment and flags (flags win) and validate the result."""
+    path = config_path or environ.get(ENV_CONFIG) or None
+    pairs: list[tuple[str, str]] = read_config_file(path) if path else []
+    pairs += [parse_rule_flag(flag) for flag in rule_flags]
+    if all_prefix is not None:
+        pairs.append(("all", all_prefix))
+    origin = path or "<command line>"
+    if not pairs:
+        where = f"{path} has no rules" if path else (
+            f"no rules given: use -c RULES.yaml, --rule SRC=DST, --all PREFIX, or set {ENV_CONFIG}"
+        )
+        raise ConfigError(where)
+    try:
+        rules = RuleSet.from_pairs(pairs)
+    except ValueError as err:
+        raise ConfigError(f"{origin}: {RULES_KEY}: {err}") from None
+    return Config(rules=rules, source=origin, raw_pairs=tuple(pairs))
+
+
+def _type_name(value: Any) -> str:
+    return {dict: "a mapping", list: "a list", str: "a string", type(None): "null"}.get(
+        type(value), type(value).__name__
+    )
+
+
+def _os_reason(err: Exception) -> str:
+    if isinstance(err, OSError):
+        return err.strerror or type(err).__name__
+    return "not UTF-8 text"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())

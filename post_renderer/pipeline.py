@@ -1,0 +1,130 @@
+"""One document through locate → extract → decide → splice.
+
+Everything here is a pure function of a chunk and the validated context; the
+CLI and the KRM adapter decide what to do with the outcome.  A document that
+fails is passed through unchanged with an error, never dropped, so the number
+of documents out always equals the number in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from .diagnostics import Diagnostic
+from .extractors import ExtractorTable, ImageField, find_images
+from .locate import LocateError, Scalar, locate
+from .rules import Invalid, Rewrite, RuleSet, decide
+from .splice import Edit, apply_edits
+from .stream import Chunk
+
+
+@dataclass(frozen=True)
+class Context:
+    rules: RuleSet
+    table: ExtractorTable
+    strict: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Occurrence:
+    """One image field met in the stream, for reports and inventories."""
+
+    document: int
+    api_version: str
+    kind: str
+    namespace: str
+    name: str
+    path: str
+    original: str
+    rewritten: str | None
+    rule: str | None
+
+
+@dataclass
+class Outcome:
+    data: bytes
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    occurrences: list[Occurrence] = field(default_factory=list)
+
+
+def resource_label(resource: Any) -> str:
+    """`Kind/name` of a parsed resource, or '' when it has neither."""
+    if not isinstance(resource, dict):
+        return ""
+    kind = resource.get("kind")
+    meta = resource.get("metadata")
+    name = meta.get("name") if isinstance(meta, dict) else None
+    if isinstance(kind, str) and isinstance(name, str):
+        return f"{kind}/{name}"
+    return kind if isinstance(kind, str) else ""
+
+
+def _text(resource: Any, *keys: str) -> str:
+    node = resource
+    for key in keys:
+        node = node.get(key) if isinstance(node, dict) else None
+    return str(node) if isinstance(node, str) else ""
+
+
+def process_chunk(chunk: Chunk, ctx: Context) -> Outcome:
+    """Rewrite the images of one document; untouched bytes stay untouched."""
+    if not ctx.table.may_hold_images(chunk.data):
+        return Outcome(chunk.data)
+    try:
+        text = chunk.data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = chunk.line + chunk.data[: err.start].count(b"\n")
+        return Outcome(chunk.data, [Diagnostic(
+            "error", f"invalid UTF-8 (byte 0x{chunk.data[err.start]:02x})",
+            chunk.index, line=line)])
+    try:
+        root = locate(text).root
+    except LocateError as err:
+        line = chunk.line + err.line if err.line is not None else None
+        return Outcome(chunk.data, [Diagnostic(
+            "error", f"malformed YAML: {err}", chunk.index, line=line)])
+    edits: list[Edit] = []
+    outcome = Outcome(chunk.data)
+    for image in find_images(root, ctx.table):
+        _decide_field(chunk, image, ctx, edits, outcome)
+    if edits:
+        outcome.data = apply_edits(text, edits).encode("utf-8")
+    return outcome
+
+
+def _decide_field(
+    chunk: Chunk, image: ImageField, ctx: Context, edits: list[Edit], outcome: Outcome
+) -> None:
+    value = image.value
+    if value is None or (isinstance(value, Scalar) and value.is_null):
+        return
+    label = resource_label(image.resource)
+    warn = "error" if ctx.strict else "warning"
+    if not isinstance(value, Scalar):
+        outcome.diagnostics.append(Diagnostic(
+            warn, "image is not a string; left unchanged", chunk.index, label, image.path))
+        return
+    decision = decide(str(value), ctx.rules)
+    rewritten: str | None = None
+    rule: str | None = None
+    if isinstance(decision, Rewrite):
+        edits.append(Edit(value.start, value.end, value.style, str(value), decision.new))
+        rewritten, rule = decision.new, decision.rule.label
+    elif isinstance(decision, Invalid):
+        severity = "error" if decision.is_error else warn
+        suffix = "" if decision.is_error else "; left unchanged"
+        outcome.diagnostics.append(Diagnostic(
+            severity, f"{value!r}: {decision.message}{suffix}", chunk.index, label, image.path,
+            line=chunk.line + value.line))
+    resource = image.resource
+    outcome.occurrences.append(Occurrence(
+        chunk.index, _text(resource, "apiVersion"), _text(resource, "kind"),
+        _text(resource, "metadata", "namespace"), _text(resource, "metadata", "name"),
+        image.path, str(value), rewritten, rule))
+
+
+def run(chunks: Iterator[Chunk], ctx: Context) -> Iterator[Outcome]:
+    for chunk in chunks:
+        yield process_chunk(chunk, ctx)
