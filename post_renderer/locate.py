@@ -15,6 +15,13 @@ from dataclasses import dataclass
 from typing import Any
 
 _NULL = re.compile(r"(?:~|null|Null|NULL)?")
+# Plain scalars that Kubernetes' YAML 1.1 decoder (sigs.k8s.io/yaml) reads as
+# booleans or numbers, not strings: such an `image:` is not an image to rewrite.
+_NOT_A_STRING = re.compile(
+    r"y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF"
+    r"|[-+]?(?:0b[01_]+|0x[0-9a-fA-F_]+|0[0-7_]+|(?:0|[1-9][0-9_]*)(?::[0-5]?[0-9])*)"
+    r"|[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*(?:[eE][-+][0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"
+)
 _PROPERTIES = re.compile(r"(?:[&!][^\s]*\s+)*")
 
 
@@ -38,6 +45,11 @@ class Scalar(str):
     @property
     def is_null(self) -> bool:
         return not self.style and _NULL.fullmatch(self) is not None
+
+    @property
+    def is_string(self) -> bool:
+        """False for a plain scalar that resolves to null, a boolean or a number."""
+        return bool(self.style) or not (self.is_null or _NOT_A_STRING.fullmatch(self))
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,8 +86,11 @@ def locate(text: str) -> Located:
         _YAML = _parser()
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+    # libyaml skips a byte-order mark without counting it: parse past it and
+    # shift every offset back onto the original text.
+    offset = 1 if text.startswith("\ufeff") else 0
     try:
-        return _build(text, _YAML.parse(text))
+        return _build(text, _YAML.parse(text[offset:] if offset else text), offset)
     except MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         problem = err.problem or err.context or "invalid YAML"
@@ -88,21 +103,21 @@ def _raise(message: str, line: int | None) -> Located:
     raise LocateError(message, line)
 
 
-def _build(text: str, events: Any) -> Located:
+def _build(text: str, events: Any, offset: int) -> Located:
     """Assemble the tree iteratively (no recursion: nesting depth is unbounded)."""
     anchors: dict[str, Any] = {}
-    # Each frame: [container, pending_key, anchor, key_line]; key None means "expecting key".
+    # Each frame: [container, pending key (None: a key comes next), line of that key].
     stack: list[list[Any]] = []
     root: Any = None
     documents = 0
     for event in events:
         name = type(event).__name__
         if name == "ScalarEvent":
-            start = event.start_mark.index
+            start = event.start_mark.index + offset
             if event.anchor or event.tag:
-                start += _PROPERTIES.match(text, start).end() - start  # type: ignore[union-attr]
-            node: Any = Scalar(event.value, start, event.end_mark.index, event.style or "",
-                               event.start_mark.line)
+                start = _PROPERTIES.match(text, start).end()  # type: ignore[union-attr]
+            node: Any = Scalar(event.value, start, event.end_mark.index + offset,
+                               event.style or "", event.start_mark.line)
             if event.anchor:
                 anchors[event.anchor] = node
         elif name == "AliasEvent":

@@ -102,7 +102,7 @@ def _decide_field(
         return
     label = resource_label(image.resource)
     warn = "error" if ctx.strict else "warning"
-    if not isinstance(value, Scalar):
+    if not isinstance(value, Scalar) or not value.is_string:
         outcome.diagnostics.append(Diagnostic(
             warn, "image is not a string; left unchanged", chunk.index, label, image.path))
         return
@@ -128,3 +128,13 @@ def _decide_field(
 def run(chunks: Iterator[Chunk], ctx: Context) -> Iterator[Outcome]:
     for chunk in chunks:
         yield process_chunk(chunk, ctx)
+
+
+def rewrite_bytes(data: bytes, ctx: Context) -> tuple[bytes, list[Outcome]]:
+    """The whole pipeline over an in-memory stream (adapters and tests)."""
+    import io
+
+    from .stream import split_documents
+
+    outcomes = list(run(split_documents(io.BytesIO(data)), ctx))
+    return b"".join(o.data for o in outcomes), outcomes

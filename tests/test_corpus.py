@@ -1,0 +1,67 @@
+"""End to end over the real rendered charts in ../shared/corpus (skipped without it)."""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+import pytest
+from conftest import CORPUS, FIXTURES, run_cli
+from ruamel.yaml import YAML
+
+from post_renderer.rules import Rewrite, RuleSet, decide
+
+FILES = sorted(CORPUS.glob("*.yaml")) if CORPUS.is_dir() else []
+ARGS = ["-c", str(FIXTURES / "rules" / "seed.yaml"),
+        "--rule", "docker.io=mirror.example.com/hub", "--rule", "quay.io=mirror.example.com/quay"]
+RULES = RuleSet.from_pairs([
+    ("all", "example.registry.com/internal-images"),
+    ("us-docker.pkg.dev/palette-images", "example.registry.com/internal-images"),
+    ("docker.io", "mirror.example.com/hub"), ("quay.io", "mirror.example.com/quay"),
+])
+WORKLOAD_KINDS = {"Pod", "Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "ReplicaSet"}
+
+pytestmark = pytest.mark.skipif(not FILES, reason=f"shared corpus not present at {CORPUS}")
+
+
+def pod_spec_images(doc: dict) -> list[str]:
+    spec = doc.get("spec", {})
+    if doc["kind"] == "CronJob":
+        spec = spec["jobTemplate"]["spec"]
+    if doc["kind"] != "Pod":
+        spec = spec["template"]["spec"]
+    return [c["image"] for f in ("initContainers", "containers", "ephemeralContainers")
+            for c in spec.get(f) or []]
+
+
+@pytest.mark.parametrize("path", FILES, ids=[f.name for f in FILES])
+def test_corpus_file(path: Path) -> None:
+    source = path.read_text()
+    result = run_cli(ARGS, source)
+    docs_in = [d for d in YAML(typ="safe").load_all(source)]
+    expected_errors = 0
+    for doc in docs_in:
+        if isinstance(doc, dict) and doc.get("kind") in WORKLOAD_KINDS:
+            expected_errors += sum(not isinstance(decide(i, RULES), Rewrite)
+                                   and "already" not in str(decide(i, RULES))
+                                   for i in pod_spec_images(doc))
+    assert result.returncode == (1 if expected_errors else 0), result.stderr.decode()
+    out = result.stdout.decode()
+    docs_out = list(YAML(typ="safe").load_all(out))
+    assert len(docs_out) == len(docs_in)
+    rewritten = 0
+    for old, new in zip(docs_in, docs_out):
+        if isinstance(old, dict) and old.get("kind") in WORKLOAD_KINDS:
+            for before, after in zip(pod_spec_images(old), pod_spec_images(new)):
+                decision = decide(before, RULES)
+                assert after == (decision.new if isinstance(decision, Rewrite) else before)
+                rewritten += after != before
+    # only image lines differ
+    diff = [line for line in difflib.unified_diff(source.splitlines(), out.splitlines(),
+                                                  lineterm="", n=0)
+            if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+    assert len(diff) == 2 * rewritten
+    assert all("image:" in line for line in diff)
+    # second run changes nothing
+    again = run_cli(ARGS, result.stdout)
+    assert again.stdout == result.stdout
