@@ -43,6 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help='the "all" rule: prefix every image not matched by a source rule')
     parser.add_argument("--strict", action="store_true",
                         help="treat warnings (invalid image values) as errors (exit 1)")
+    parser.add_argument("--rewrite-unknown", action="store_true",
+                        help="also rewrite image-like values that no extractor covers "
+                        "(instead of warning about them)")
     parser.add_argument("--error-log", metavar="FILE",
                         help=f"also append diagnostics to FILE (default: ${ENV_ERROR_LOG}); "
                         "Helm 4 hides a post-renderer's stderr")
@@ -90,7 +93,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as err:
         report(Diagnostic("error", f"configuration: {err}"))
         return EXIT_USAGE
-    ctx = Context(config.rules, build_table(), strict=args.strict)
+    ctx = Context(config.rules, build_table(config.extractors), strict=args.strict,
+                  rewrite_unknown=args.rewrite_unknown)
     try:
         return rewrite_stream(ctx, sys.stdin.buffer, sys.stdout.buffer, report)
     except BrokenPipeError:

@@ -13,16 +13,26 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .extractors import Extractor, ExtractorError, parse_rows
 from .rules import RuleSet
 
 ENV_CONFIG = "REGISTRY_REWRITE_CONFIG"
+# The rules themselves (the block-string form) in the environment, for hosts
+# that can set variables but not ship files (an Argo CD plugin's env).
+ENV_RULES = "REGISTRY_REWRITE_RULES"
 RULES_KEY = "imageReplacementRules"
 PACK_PATH = ("charts", "registry-connect", "config", "registry")
-RULES_FILE_KEYS = frozenset({RULES_KEY})
+EXTRACTORS_KEY = "extractors"
+RULES_FILE_KEYS = frozenset({RULES_KEY, EXTRACTORS_KEY})
 
 
 class ConfigError(Exception):
     """A usage error in the configuration: the message names file, key and reason."""
+
+
+class NoRulesError(ConfigError):
+    """No source gave any rule: a separate type because a KRM ResourceList on
+    stdin may still bring them in its functionConfig."""
 
 
 @dataclass(frozen=True)
@@ -32,6 +42,7 @@ class Config:
     rules: RuleSet
     source: str = "<command line>"
     raw_pairs: tuple[tuple[str, str], ...] = field(default=())
+    extractors: tuple[Extractor, ...] = field(default=())
 
 
 def load_yaml_text(text: str, origin: str) -> Any:
@@ -95,12 +106,26 @@ def rules_from_document(doc: Any, origin: str) -> list[tuple[str, str]]:
     return rules_from_value(doc[RULES_KEY], f"{origin}: {RULES_KEY}")
 
 
-def read_config_file(path: str) -> list[tuple[str, str]]:
+def extractors_from_document(doc: Any, origin: str) -> tuple[Extractor, ...]:
+    """User extractor rows (same format as the built-in table), compiled now so
+    that a bad jsonpath is a usage error naming the entry, not a runtime surprise."""
+    if not isinstance(doc, Mapping) or doc.get(EXTRACTORS_KEY) is None:
+        return ()
+    try:
+        return tuple(parse_rows(doc[EXTRACTORS_KEY], f"{origin}: {EXTRACTORS_KEY}",
+                                validate=True))
+    except ExtractorError as err:
+        raise ConfigError(str(err)) from None
+
+
+def read_config_file(path: str) -> tuple[list[tuple[str, str]], tuple[Extractor, ...]]:
+    """The rules and user extractors of one file."""
     try:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
         raise ConfigError(f"{path}: cannot read configuration: {_os_reason(err)}") from None
-    return rules_from_document(load_yaml_text(text, path), path)
+    doc = load_yaml_text(text, path)
+    return rules_from_document(doc, path), extractors_from_document(doc, path)
 
 
 def parse_rule_flag(text: str) -> tuple[str, str]:
@@ -115,24 +140,44 @@ def build_config(
     rule_flags: Sequence[str] = (),
     all_prefix: str | None = None,
     environ: Mapping[str, str] = os.environ,
+    layers: Sequence[tuple[str, Sequence[tuple[str, str]]]] = (),
 ) -> Config:
-    """Merge file, environment and flags (flags win) and validate the result."""
+    """Merge file, environment and flags (flags win) and validate the result.
+
+    Order, later winning per rule source: the file (-c or $REGISTRY_REWRITE_CONFIG),
+    $REGISTRY_REWRITE_RULES, then `layers` as (origin, pairs) — a KRM
+    functionConfig or legacy plugin config object — then --rule/--all.  The
+    environment text and each layer are validated on their own first, so that
+    a bad rule is reported with the place it came from.
+    """
     path = config_path or environ.get(ENV_CONFIG) or None
-    pairs: list[tuple[str, str]] = read_config_file(path) if path else []
+    pairs: list[tuple[str, str]] = []
+    extractors: tuple[Extractor, ...] = ()
+    if path:
+        pairs, extractors = read_config_file(path)
+    env_rules = environ.get(ENV_RULES, "")
+    named = [(f"${ENV_RULES}", rules_from_value(env_rules, f"${ENV_RULES}"))] if env_rules else []
+    for layer_origin, layer_pairs in [*named, *layers]:
+        try:
+            RuleSet.from_pairs(list(layer_pairs))
+        except ValueError as err:
+            raise ConfigError(f"{layer_origin}: {RULES_KEY}: {err}") from None
+        pairs += layer_pairs
     pairs += [parse_rule_flag(flag) for flag in rule_flags]
     if all_prefix is not None:
         pairs.append(("all", all_prefix))
     origin = path or "<command line>"
     if not pairs:
         where = f"{path} has no rules" if path else (
-            f"no rules given: use -c RULES.yaml, --rule SRC=DST, --all PREFIX, or set {ENV_CONFIG}"
+            f"no rules given: use -c RULES.yaml, --rule SRC=DST, --all PREFIX, "
+            f"or set {ENV_CONFIG} or {ENV_RULES}"
         )
-        raise ConfigError(where)
+        raise NoRulesError(where)
     try:
         rules = RuleSet.from_pairs(pairs)
     except ValueError as err:
         raise ConfigError(f"{origin}: {RULES_KEY}: {err}") from None
-    return Config(rules=rules, source=origin, raw_pairs=tuple(pairs))
+    return Config(rules=rules, source=origin, raw_pairs=tuple(pairs), extractors=extractors)
 
 
 def _type_name(value: Any) -> str:

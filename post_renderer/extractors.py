@@ -4,10 +4,16 @@ Built-in rows live in `extractors.yaml`, in the same format users write in a
 rules file, and both go through `parse_rows`; adding a CRD is one row.
 Expressions are jsonpath-ng, compiled on first use and cached, because
 compiling is the expensive part (~0.5 ms each) and a run meets few kinds.
+
+Three shapes of image are found: a whole string (`image: REF`), a reference
+inside a string (`--flag=REF` in args, an env value), and the repository half
+of a split `{repository, tag}` mapping.  All become `ImageField`s with a span
+inside their scalar, so deciding and splicing need no per-shape code.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -31,18 +37,27 @@ class Extractor:
     kind: str
     groups: frozenset[str] | None
     pod_specs: tuple[str, ...] = ()
+    containers: tuple[str, ...] = ()
     paths: tuple[str, ...] = ()
+    split_images: tuple[str, ...] = ()
+    args: tuple[str, ...] = ()
+    env: tuple[str, ...] = ()
     origin: str = "built-in"
 
 
 @dataclass(frozen=True, slots=True)
 class ImageField:
-    """An image string found in a document: where it is and what it holds."""
+    """An image found in a document: where it is and what holds it.
+
+    `value` is the scalar node; the reference is `value[start:end]` when
+    `span` is set (a flag or env value), else the whole value.
+    """
 
     path: str
     value: Any
     resource: Any  # the resource it belongs to (a List item for Lists)
     pod_spec: str | None = None  # the PodSpec path it belongs to, when it does
+    span: tuple[int, int] | None = None
 
 
 def api_group(api_version: str) -> str:
@@ -84,14 +99,18 @@ def _strings(value: Any, what: str, origin: str) -> tuple[str, ...]:
     return tuple(value)
 
 
-ROW_KEYS = frozenset({"kind", "apiVersion", "podSpecs", "paths"})
+# row key → Extractor field; the expression keys are compiled when validating.
+_EXPRESSION_KEYS = {"podSpecs": "pod_specs", "containers": "containers", "paths": "paths",
+                    "splitImages": "split_images"}
+_PATTERN_KEYS = {"args": "args", "env": "env"}
+ROW_KEYS = frozenset({"kind", "apiVersion", *_EXPRESSION_KEYS, *_PATTERN_KEYS})
 
 
 def parse_row(row: Any, origin: str, *, validate: bool) -> Extractor:
     """Validate one row; with `validate`, compile its expressions now (user rows)."""
     if not isinstance(row, Mapping):
         raise ExtractorError(f"{origin}: must be a mapping with `kind` and `paths`")
-    unknown = sorted(set(row) - ROW_KEYS)
+    unknown = sorted(str(k) for k in set(row) - ROW_KEYS)
     if unknown:
         raise ExtractorError(
             f"{origin}: unknown key {unknown[0]!r} (allowed: {', '.join(sorted(ROW_KEYS))})"
@@ -100,17 +119,20 @@ def parse_row(row: Any, origin: str, *, validate: bool) -> Extractor:
     if not isinstance(kind, str) or not kind:
         raise ExtractorError(f"{origin}: `kind` is required")
     versions = _strings(row.get("apiVersion"), "apiVersion", origin)
-    groups = frozenset(api_group(v) for v in versions) if versions else None
-    pod_specs = _strings(row.get("podSpecs"), "podSpecs", origin)
-    paths = _strings(row.get("paths"), "paths", origin)
-    if not pod_specs and not paths:
-        raise ExtractorError(f"{origin}: give `paths` and/or `podSpecs`")
+    fields = {attr: _strings(row.get(key), key, origin)
+              for key, attr in {**_EXPRESSION_KEYS, **_PATTERN_KEYS}.items()}
+    if not any(fields[attr] for attr in _EXPRESSION_KEYS.values()):
+        raise ExtractorError(
+            f"{origin}: give at least one of {', '.join(sorted(_EXPRESSION_KEYS))}"
+        )
     if validate:
-        for expression in pod_specs + paths:
-            reason = check_path(expression)
-            if reason:
-                raise ExtractorError(f"{origin}: bad jsonpath {expression!r}: {reason}")
-    return Extractor(kind, groups, pod_specs, paths, origin)
+        for attr in _EXPRESSION_KEYS.values():
+            for expression in fields[attr]:
+                reason = check_path(expression)
+                if reason:
+                    raise ExtractorError(f"{origin}: bad jsonpath {expression!r}: {reason}")
+    groups = frozenset(api_group(v) for v in versions) if versions else None
+    return Extractor(kind, groups, origin=origin, **fields)
 
 
 def parse_rows(rows: Any, origin: str, *, validate: bool) -> list[Extractor]:
@@ -120,19 +142,30 @@ def parse_rows(rows: Any, origin: str, *, validate: bool) -> list[Extractor]:
 
 
 @dataclass(frozen=True)
+class ContainerShape:
+    """What a PodSpec and a container hold, shared by every kind."""
+
+    pod_spec_containers: tuple[str, ...]
+    pod_spec_paths: tuple[str, ...]
+    arg_flags: tuple[str, ...]
+    env_names: tuple[str, ...]
+    skip_values: frozenset[str]
+
+
+@dataclass(frozen=True)
 class ExtractorTable:
     """All rows, indexed by kind; a resource gets the union of the rows of its
     kind whose groups include its group and the rows that name no group."""
 
     by_kind: Mapping[str, tuple[Extractor, ...]]
-    pod_spec_images: tuple[str, ...]
+    shape: ContainerShape
 
     @classmethod
-    def build(cls, rows: Sequence[Extractor], pod_spec_images: Sequence[str]) -> ExtractorTable:
+    def build(cls, rows: Sequence[Extractor], shape: ContainerShape) -> ExtractorTable:
         by_kind: dict[str, list[Extractor]] = {}
         for row in rows:
             by_kind.setdefault(row.kind, []).append(row)
-        return cls({k: tuple(v) for k, v in by_kind.items()}, tuple(pod_spec_images))
+        return cls({k: tuple(v) for k, v in by_kind.items()}, shape)
 
     def rows_for(self, api_version: str, kind: str) -> tuple[Extractor, ...]:
         rows = self.by_kind.get(kind, ())
@@ -157,17 +190,22 @@ class ExtractorTable:
 
 
 @cache
-def builtin_table_data() -> tuple[tuple[Extractor, ...], tuple[str, ...]]:
+def builtin_table_data() -> tuple[tuple[Extractor, ...], ContainerShape]:
     from ruamel.yaml import YAML
 
     data = YAML(typ="safe", pure=False).load(BUILTIN_FILE.read_text(encoding="utf-8"))
     rows = parse_rows(data["extractors"], "built-in extractors", validate=False)
-    return tuple(rows), tuple(data["podSpecImages"])
+    shape = ContainerShape(
+        tuple(data["podSpec"]["containers"]), tuple(data["podSpec"]["paths"]),
+        tuple(data["container"]["args"]), tuple(data["container"]["env"]),
+        frozenset(data["skipValues"]),
+    )
+    return tuple(rows), shape
 
 
 def build_table(user_rows: Sequence[Extractor] = ()) -> ExtractorTable:
-    rows, pod_spec_images = builtin_table_data()
-    return ExtractorTable.build([*rows, *user_rows], pod_spec_images)
+    rows, shape = builtin_table_data()
+    return ExtractorTable.build([*rows, *user_rows], shape)
 
 
 def render_path(path: Any) -> str:
@@ -192,19 +230,63 @@ def render_path(path: Any) -> str:
     return "".join(parts).lstrip(".")
 
 
-def _find(root: Any, expression: str) -> Iterator[tuple[str, Any]]:
+def _find(root: Any, expression: str, prefix: str) -> Iterator[tuple[str, Any]]:
     for match in compile_path(expression).find(root):
-        yield render_path(match.full_path), match.value
+        yield join_path(prefix, render_path(match.full_path)), match.value
 
 
-def _join(prefix: str, path: str) -> str:
+def join_path(prefix: str, path: str) -> str:
     if not prefix:
         return path
+    if not path:
+        return prefix
     return prefix + path if path.startswith("[") else f"{prefix}.{path}"
 
 
+def _flag_value(item: str, flags: Sequence[str]) -> tuple[int, bool] | None:
+    """For an argument, (offset of the reference, False) when it is `--flag=REF`,
+    (0, True) when it is a bare `--flag` whose value is the next item."""
+    if not item.startswith("-"):
+        return None
+    name, eq, _ = item.lstrip("-").partition("=")
+    if item.startswith("---") or not any(fnmatch.fnmatchcase(name, f) for f in flags):
+        return None
+    return (item.index("=") + 1, False) if eq else (0, True)
+
+
+def container_images(container: Any, path: str, resource: Any, pod_spec: str | None,
+                     flags: Sequence[str], env_names: Sequence[str]) -> Iterator[ImageField]:
+    """The image, image flags and image env vars of one container-shaped mapping."""
+    if not isinstance(container, dict):
+        return
+    if "image" in container:
+        yield ImageField(join_path(path, "image"), container["image"], resource, pod_spec)
+    for key in ("command", "args"):
+        items = container.get(key)
+        if not isinstance(items, list):
+            continue
+        for i, item in enumerate(items):
+            found = _flag_value(item, flags) if isinstance(item, str) else None
+            if found is None:
+                continue
+            offset, next_item = found
+            if next_item:
+                if i + 1 < len(items) and isinstance(items[i + 1], str):
+                    yield ImageField(f"{path}.{key}[{i + 1}]", items[i + 1], resource, pod_spec)
+            elif offset < len(item):
+                yield ImageField(f"{path}.{key}[{i}]", item, resource, pod_spec,
+                                 (offset, len(item)))
+    env = container.get("env")
+    if isinstance(env, list):
+        for i, var in enumerate(env):
+            if (isinstance(var, dict) and isinstance(var.get("name"), str)
+                    and "value" in var
+                    and any(fnmatch.fnmatchcase(var["name"], p) for p in env_names)):
+                yield ImageField(f"{path}.env[{i}].value", var["value"], resource, pod_spec)
+
+
 def find_images(root: Any, table: ExtractorTable, prefix: str = "") -> Iterator[ImageField]:
-    """Every image field of one resource (and of each item of a List)."""
+    """Every image of one resource (and of each item of a List); each field once."""
     if not isinstance(root, dict):
         return
     kind = root.get("kind")
@@ -212,26 +294,41 @@ def find_images(root: Any, table: ExtractorTable, prefix: str = "") -> Iterator[
     items = root.get("items")
     if isinstance(kind, str) and kind.endswith("List") and isinstance(items, list):
         for i, item in enumerate(items):
-            yield from find_images(item, table, _join(prefix, f"items[{i}]"))
+            yield from find_images(item, table, join_path(prefix, f"items[{i}]"))
         return
     if not isinstance(kind, str) or not isinstance(api_version, str):
         return
     seen: set[str] = set()
-    for row in table.rows_for(api_version, kind):
+    for field in _row_images(root, table, table.rows_for(api_version, kind), prefix):
+        if field.path not in seen:
+            seen.add(field.path)
+            yield field
+
+
+def _row_images(root: Any, table: ExtractorTable, rows: Sequence[Extractor],
+                prefix: str) -> Iterator[ImageField]:
+    shape = table.shape
+    for row in rows:
+        flags = (*shape.arg_flags, *row.args)
+        env_names = (*shape.env_names, *row.env)
         for spec_expression in row.pod_specs:
-            for spec_path, spec in _find(root, spec_expression):
+            for spec_path, spec in _find(root, spec_expression, prefix):
                 if not isinstance(spec, dict):
                     continue
-                full_spec = _join(prefix, spec_path)
-                for image_expression in table.pod_spec_images:
-                    for path, value in _find(spec, image_expression):
-                        full = _join(full_spec, path)
-                        if full not in seen:
-                            seen.add(full)
-                            yield ImageField(full, value, root, full_spec)
+                for expression in shape.pod_spec_containers:
+                    for path, container in _find(spec, expression, spec_path):
+                        yield from container_images(container, path, root, spec_path, flags,
+                                                    env_names)
+                for expression in shape.pod_spec_paths:
+                    for path, value in _find(spec, expression, spec_path):
+                        yield ImageField(path, value, root, spec_path)
+        for expression in row.containers:
+            for path, container in _find(root, expression, prefix):
+                yield from container_images(container, path, root, None, flags, env_names)
         for expression in row.paths:
-            for path, value in _find(root, expression):
-                full = _join(prefix, path)
-                if full not in seen:
-                    seen.add(full)
-                    yield ImageField(full, value, root)
+            for path, value in _find(root, expression, prefix):
+                yield ImageField(path, value, root)
+        for expression in row.split_images:
+            for path, value in _find(root, expression, prefix):
+                if isinstance(value, dict) and "repository" in value:
+                    yield ImageField(join_path(path, "repository"), value["repository"], root)

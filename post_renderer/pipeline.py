@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .diagnostics import Diagnostic
+from .audit import find_uncovered
 from .extractors import ExtractorTable, ImageField, find_images
 from .locate import LocateError, Scalar, locate
 from .rules import Invalid, Rewrite, RuleSet, decide
@@ -25,6 +26,8 @@ class Context:
     rules: RuleSet
     table: ExtractorTable
     strict: bool = False
+    # Rewrite image-like values no extractor covers (kbld-style) instead of warning.
+    rewrite_unknown: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,8 +90,22 @@ def process_chunk(chunk: Chunk, ctx: Context) -> Outcome:
             "error", f"malformed YAML: {err}", chunk.index, line=line)])
     edits: list[Edit] = []
     outcome = Outcome(chunk.data)
+    covered: set[int] = set()
     for image in find_images(root, ctx.table):
+        if isinstance(image.value, Scalar):
+            covered.add(image.value.start)
         _decide_field(chunk, image, ctx, edits, outcome)
+    uncovered = find_uncovered(root, covered, ctx.table.shape.skip_values)
+    for image in sorted(uncovered, key=lambda f: f.value.start):
+        if ctx.rewrite_unknown:
+            _decide_field(chunk, image, ctx, edits, outcome)
+        else:
+            outcome.diagnostics.append(Diagnostic(
+                "error" if ctx.strict else "warning",
+                f"{_reference_text(image)!r} looks like an image but no extractor covers it; "
+                "add an extractor for this kind (see README, Extractors) or use --rewrite-unknown",
+                chunk.index, resource_label(image.resource), image.path,
+                line=chunk.line + image.value.line))
     if edits:
         outcome.data = apply_edits(text, edits).encode("utf-8")
     return outcome
@@ -106,23 +123,36 @@ def _decide_field(
         outcome.diagnostics.append(Diagnostic(
             warn, "image is not a string; left unchanged", chunk.index, label, image.path))
         return
-    decision = decide(str(value), ctx.rules)
+    reference = _reference_text(image)
+    if reference in ctx.table.shape.skip_values:
+        return
+    decision = decide(reference, ctx.rules)
     rewritten: str | None = None
     rule: str | None = None
     if isinstance(decision, Rewrite):
-        edits.append(Edit(value.start, value.end, value.style, str(value), decision.new))
+        start, end = image.span or (0, len(value))
+        new_value = value[:start] + decision.new + value[end:]
+        edits.append(Edit(value.start, value.end, value.style, str(value), new_value))
         rewritten, rule = decision.new, decision.rule.label
     elif isinstance(decision, Invalid):
         severity = "error" if decision.is_error else warn
         suffix = "" if decision.is_error else "; left unchanged"
         outcome.diagnostics.append(Diagnostic(
-            severity, f"{value!r}: {decision.message}{suffix}", chunk.index, label, image.path,
-            line=chunk.line + value.line))
+            severity, f"{reference!r}: {decision.message}{suffix}", chunk.index, label,
+            image.path, line=chunk.line + value.line))
     resource = image.resource
     outcome.occurrences.append(Occurrence(
         chunk.index, _text(resource, "apiVersion"), _text(resource, "kind"),
         _text(resource, "metadata", "namespace"), _text(resource, "metadata", "name"),
-        image.path, str(value), rewritten, rule))
+        image.path, reference, rewritten, rule))
+
+
+def _reference_text(image: ImageField) -> str:
+    """The reference itself: the whole scalar, or its span (a flag's value)."""
+    if image.span is None:
+        return str(image.value)
+    start, end = image.span
+    return str(image.value)[start:end]
 
 
 def run(chunks: Iterator[Chunk], ctx: Context) -> Iterator[Outcome]:

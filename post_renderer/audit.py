@@ -1,0 +1,97 @@
+"""The audit: image-like values that no extractor covered.
+
+The failure users fear most is the image nobody saw (a CRD field, a flag) and
+a cluster that cannot pull at 3 a.m.  After extraction, the whole document is
+walked once for values that look like images by their place (a key named
+`image` or ending in `Image`, an `--…image…=` flag, an env var whose name says
+IMAGE) and parse as references; any the extractors did not cover is reported.
+ConfigMap/Secret data and metadata (annotations, labels) are never candidates:
+they are opaque to Kubernetes, and rewriting them is an extractor's decision.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from .extractors import ImageField, join_path
+from .locate import Scalar
+from .reference import ReferenceError, parse_reference
+
+_FLAG = re.compile(r"--?[A-Za-z0-9-]*image[A-Za-z0-9-]*=(?=.)", re.IGNORECASE)
+_SIMPLE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+_OPAQUE_KINDS = frozenset({"ConfigMap", "Secret"})
+_OPAQUE_KEYS = frozenset({"data", "binaryData", "stringData"})
+
+
+def _key_path(parent: str, key: str) -> str:
+    return join_path(parent, key if _SIMPLE_KEY.fullmatch(key) else f"['{key}']")
+
+
+def _is_reference(text: str) -> bool:
+    try:
+        parse_reference(text)
+    except ReferenceError:
+        return False
+    return True
+
+
+def _resources(root: Any, prefix: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
+    """Each resource of a document: the document itself, or each List item."""
+    if not isinstance(root, dict):
+        return
+    kind = root.get("kind")
+    if isinstance(kind, str) and kind.endswith("List") and isinstance(root.get("items"), list):
+        for i, item in enumerate(root["items"]):
+            yield from _resources(item, join_path(prefix, f"items[{i}]"))
+    else:
+        yield prefix, root
+
+
+def find_uncovered(root: Any, covered: set[int], skip_values: frozenset[str]) -> Iterator[ImageField]:
+    """Image-like scalars whose start offset is not in `covered`.
+
+    Iterative, and each container node is visited once even when aliases
+    share it, so an alias bomb or deep nesting costs time linear in the text.
+    """
+    visited: set[int] = set()
+    for prefix, resource in _resources(root):
+        opaque = resource.get("kind") in _OPAQUE_KINDS
+        stack: list[tuple[Any, str, bool]] = [(resource, prefix, True)]
+        while stack:
+            node, path, top = stack.pop()
+            if id(node) in visited:
+                continue
+            visited.add(id(node))
+            if isinstance(node, list):
+                for i, item in enumerate(node):
+                    item_path = f"{path}[{i}]"
+                    if isinstance(item, (dict, list)):
+                        stack.append((item, item_path, False))
+                    elif isinstance(item, Scalar):
+                        match = _FLAG.match(item)
+                        if match and item.start not in covered and _is_reference(item[match.end():]):
+                            yield ImageField(item_path, item, resource, span=(match.end(), len(item)))
+                continue
+            if not isinstance(node, dict):
+                continue
+            name = node.get("name")
+            if (isinstance(name, str) and "IMAGE" in name.upper() and "value" in node
+                    and _candidate(node["value"], covered, skip_values)):
+                yield ImageField(join_path(path, "value"), node["value"], resource)
+            for key, value in node.items():
+                if not isinstance(key, str) or (top and (key == "metadata" or
+                                                         (opaque and key in _OPAQUE_KEYS))):
+                    continue
+                key_path = _key_path(path, key)
+                if isinstance(value, (dict, list)):
+                    stack.append((value, key_path, False))
+                elif (key == "image" or key.endswith("Image")) and _candidate(
+                        value, covered, skip_values):
+                    yield ImageField(key_path, value, resource)
+
+
+def _candidate(value: Any, covered: set[int], skip_values: frozenset[str]) -> bool:
+    return (isinstance(value, Scalar) and value.is_string and value.start not in covered
+            and str(value) not in skip_values and _is_reference(value))

@@ -1,0 +1,146 @@
+"""Issue #4: every image a chart ships — CRDs, flags and env, user extractors, the audit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURES, assert_no_traceback, run_cli, stderr_lines
+from ruamel.yaml import YAML
+from syrupy.assertion import SnapshotAssertion
+
+from post_renderer.extractors import builtin_table_data, check_path
+
+DIR = FIXTURES / "extractors"
+SRC = ["--rule", "src.example.com=dst.example.com"]
+
+
+def documents(text: str) -> list[str]:
+    return ["---" + d for d in text.split("\n---")[1:]]
+
+
+CRD_DOCS = documents((DIR / "crds.yaml").read_text())
+
+
+def test_every_builtin_expression_compiles() -> None:
+    rows, shape = builtin_table_data()
+    expressions = [e for r in rows for e in (*r.pod_specs, *r.containers, *r.paths, *r.split_images)]
+    expressions += [*shape.pod_spec_containers, *shape.pod_spec_paths]
+    assert len(rows) > 60
+    assert [e for e in expressions if check_path(e)] == []
+
+
+@pytest.mark.parametrize("doc", CRD_DOCS, ids=[
+    YAML(typ="safe").load(d)["kind"] + "." + YAML(typ="safe").load(d)["apiVersion"].split("/")[0]
+    for d in CRD_DOCS])
+def test_crd_images_rewritten(doc: str) -> None:
+    result = run_cli(SRC, doc)
+    assert result.returncode == 0 and result.stderr == b"", result.stderr.decode()
+    out = result.stdout.decode()
+    assert "src.example.com" not in out
+    assert out.count("dst.example.com") == doc.count("src.example.com")
+    assert out == doc.replace("src.example.com", "dst.example.com")
+
+
+def test_split_image_keeps_its_tag() -> None:
+    out = run_cli(SRC, (DIR / "crds.yaml").read_text()).stdout.decode()
+    assert "repository: dst.example.com/victoriametrics/vmagent\n    tag: v1.110.0" in out
+
+
+def test_argo_push_targets_and_scripts_are_not_images() -> None:
+    out = run_cli(SRC, (DIR / "crds.yaml").read_text()).stdout.decode()
+    assert '"--destination=push.example.com/apps/web:latest"' in out
+    assert '"trivy image push.example.com/apps/web:latest"' in out
+
+
+def test_flags_and_env(snapshot: SnapshotAssertion) -> None:
+    source = (DIR / "flags-and-env.yaml").read_text()
+    result = run_cli(SRC, source)
+    assert result.returncode == 0 and result.stderr == b""
+    out = result.stdout.decode()
+    assert out == snapshot
+    assert "src.example.com" not in out
+    assert "value: 127.0.0.1:5432/postgres?sslmode=disable" in out
+    assert "image: auto   #" in out
+    # only the references changed: every flag keeps its spelling and quoting
+    for flag in ('- --prometheus-config-reloader=dst', '- "--thanos-default-base-image=dst',
+                 '"--executor-image", "dst', '"-entrypoint-image", "dst', '"-nop-image=dst',
+                 '--engine-image, "dst', 'value: "dst.example.com/hashicorp/vault:1.18.1"'):
+        assert flag in out, flag
+
+
+UNKNOWN = (DIR / "unknown-crd.yaml").read_text()
+AUDITED = ["spec.image", "spec.agentImage", "spec.workers[0].image", "spec.workers[0].args[0]"]
+
+
+def test_audit_names_every_uncovered_image() -> None:
+    result = run_cli(SRC, UNKNOWN)
+    assert result.returncode == 0
+    assert result.stdout.decode() == UNKNOWN
+    lines = stderr_lines(result)
+    assert len(lines) == len(AUDITED)
+    for line, path in zip(lines, AUDITED):
+        assert line.startswith("registry-rewrite: warning: document 0 (Widget/gadget), line ")
+        assert f", {path}: 'src.example.com/" in line and "extractor" in line
+
+
+def test_audit_strict_is_an_error() -> None:
+    result = run_cli([*SRC, "--strict"], UNKNOWN)
+    assert result.returncode == 1
+    assert len(stderr_lines(result)) == len(AUDITED)
+    assert all(" error: " in line for line in stderr_lines(result))
+
+
+def test_rewrite_unknown_rewrites_but_not_annotations_or_configmaps() -> None:
+    result = run_cli([*SRC, "--rewrite-unknown"], UNKNOWN)
+    assert (result.returncode, result.stderr) == (0, b"")
+    out = result.stdout.decode()
+    assert out.count("dst.example.com") == len(AUDITED)
+    for kept in ("sidecar-image: src.example.com/annotated:1", "description: src.example.com/not",
+                 "image: src.example.com/in-configmap:1"):
+        assert kept in out
+
+
+def test_user_extractor_covers_the_crd() -> None:
+    result = run_cli(["-c", str(DIR / "rules.yaml")], UNKNOWN)
+    assert (result.returncode, result.stderr) == (0, b""), result.stderr.decode()
+    out = result.stdout.decode()
+    assert out.count("dst.example.com/mirror/") == len(AUDITED)
+    assert '"--helper-image=dst.example.com/mirror/helper:4.0", "--verbose"' in out
+
+
+def test_api_group_decides_between_same_named_kinds() -> None:
+    stream = (
+        "apiVersion: apps.kruise.io/v1beta1\nkind: StatefulSet\nspec:\n  template:\n    spec:\n"
+        "      containers:\n      - image: src.example.com/a:1\n"
+        "---\napiVersion: example.com/v1\nkind: Deployment\nspec:\n  template:\n    spec:\n"
+        "      containers:\n      - image: src.example.com/b:1\n"
+    )
+    result = run_cli(SRC, stream)
+    out = result.stdout.decode()
+    assert "dst.example.com/a:1" in out and "src.example.com/b:1" in out
+    [warning] = stderr_lines(result)
+    assert "document 1 (Deployment)" in warning and "spec.template.spec.containers[0].image" in warning
+
+
+@pytest.mark.parametrize(
+    ("extractors", "expected"),
+    [
+        ("- {kind: X, paths: ['spec.[[']}", "extractors[0]: bad jsonpath"),
+        ("- {kind: X, paths: [spec.image], colour: red}", "extractors[0]: unknown key 'colour'"),
+        ("- {paths: [spec.image]}", "extractors[0]: `kind` is required"),
+        ("- {kind: X}", "extractors[0]: give at least one of"),
+        ("- {kind: X, paths: [spec.image]}\n- {kind: Y, args: 3, paths: [a]}",
+         "extractors[1]: args must be"),
+        ("{kind: X}", "extractors: must be a list"),
+    ],
+)
+def test_bad_user_extractors_are_usage_errors(tmp_path: Path, extractors: str, expected: str) -> None:
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("imageReplacementRules:\n  quay.io: m.example.com\nextractors:\n"
+                     + "\n".join("  " + line for line in extractors.splitlines()) + "\n")
+    result = run_cli(["-c", str(rules)], "kind: Pod\n")
+    assert result.returncode == 2
+    [line] = stderr_lines(result)
+    assert str(rules) in line and expected in line, line
+    assert_no_traceback(result)
