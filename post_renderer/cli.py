@@ -1,24 +1,25 @@
 """The edge: arguments in, manifests to stdout, one line per diagnostic to stderr.
 
 Exit codes: 0 ok, 1 a rewrite or input error (all documents are still written),
-2 a usage or configuration error (nothing is read).  No Python traceback ever
+2 a usage or configuration error (nothing is written).  No Python traceback ever
 reaches the user; an unexpected failure is one `internal error` line.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import BinaryIO, TextIO
 
-from . import __version__
-from .config import ENV_CONFIG, ConfigError, build_config
+from . import __version__, krm
+from .config import ENV_CONFIG, ConfigError, NoRulesError, build_config
 from .diagnostics import PROG, Diagnostic
 from .extractors import build_table
 from .pipeline import Context, run
-from .stream import split_documents
+from .stream import Chunk, split_documents
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 ENV_ERROR_LOG = "REGISTRY_REWRITE_ERROR_LOG"
@@ -49,6 +50,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--error-log", metavar="FILE",
                         help=f"also append diagnostics to FILE (default: ${ENV_ERROR_LOG}); "
                         "Helm 4 hides a post-renderer's stderr")
+    parser.add_argument("config_object", nargs="?", metavar="CONFIG_OBJECT",
+                        help="a configuration object file with imageReplacementRules (at the "
+                        "top level, in spec, or in a ConfigMap's data): the kustomize legacy "
+                        "exec plugin passes it as the first argument")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return parser
 
@@ -75,12 +80,14 @@ class _Reporter:
                       file=self.stderr)
 
 
-def rewrite_stream(ctx: Context, stdin: BinaryIO, stdout: BinaryIO, report: _Reporter) -> int:
-    for outcome in run(split_documents(stdin), ctx):
+def rewrite_stream(
+    ctx: Context, chunks: Iterable[Chunk], stdout: BinaryIO, report: _Reporter
+) -> int:
+    for outcome in run(iter(chunks), ctx):
         stdout.write(outcome.data)
+        stdout.flush()  # streaming: the reader gets each document as soon as it is done
         for diagnostic in outcome.diagnostics:
             report(diagnostic)
-    stdout.flush()
     return EXIT_ERROR if report.errors else EXIT_OK
 
 
@@ -88,15 +95,43 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     log_path = args.error_log or os.environ.get(ENV_ERROR_LOG) or None
     report = _Reporter(sys.stderr, log_path)
+    legacy: list[krm.Layer] = []
+
+    def configure(layers: Sequence[krm.Layer] = ()) -> Context:
+        """The run's context; a ResourceList adds its functionConfig rules as a layer."""
+        config = build_config(args.config, args.rule, args.all_prefix, layers=[*legacy, *layers])
+        return Context(config.rules, build_table(config.extractors), strict=args.strict,
+                       rewrite_unknown=args.rewrite_unknown)
+
+    ctx: Context | None = None
+    no_rules: NoRulesError | None = None
     try:
-        config = build_config(args.config, args.rule, args.all_prefix)
+        if args.config_object:
+            legacy.append(krm.read_config_object(args.config_object))
+        ctx = configure()
+    except NoRulesError as err:
+        no_rules = err  # a ResourceList on stdin may still bring them
     except ConfigError as err:
         report(Diagnostic("error", f"configuration: {err}"))
         return EXIT_USAGE
-    ctx = Context(config.rules, build_table(config.extractors), strict=args.strict,
-                  rewrite_unknown=args.rewrite_unknown)
     try:
-        return rewrite_stream(ctx, sys.stdin.buffer, sys.stdout.buffer, report)
+        # The first document decides: a KRM ResourceList is answered whole,
+        # anything else streams.  A terminal is not waited on without rules.
+        chunks = split_documents(sys.stdin.buffer)
+        first = next(chunks, None) if ctx is not None or not sys.stdin.isatty() else None
+        resource_list = krm.parse_resource_list(first.data) if first else None
+        if first and resource_list is not None:
+            data, diagnostics = krm.run(first, chunks, resource_list, configure)
+            sys.stdout.buffer.write(data)
+            sys.stdout.buffer.flush()
+            for diagnostic in diagnostics:
+                report(diagnostic)
+            return EXIT_ERROR if report.errors else EXIT_OK
+        if ctx is None:
+            report(Diagnostic("error", f"configuration: {no_rules}"))
+            return EXIT_USAGE
+        head = [first] if first else []
+        return rewrite_stream(ctx, itertools.chain(head, chunks), sys.stdout.buffer, report)
     except BrokenPipeError:
         # The reader went away (e.g. `| head`); nothing useful left to say.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

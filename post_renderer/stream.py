@@ -44,13 +44,16 @@ def _cuts(buf: bytes, start: int, end: int) -> Iterator[int]:
 def split_documents(stream: BinaryIO, block_size: int = BLOCK_SIZE) -> Iterator[Chunk]:
     """Yield the documents of `stream` as they complete; memory is bounded by
     the largest document plus one block."""
+    # read1 returns what a pipe has now instead of waiting for a whole block,
+    # so a document is processed as soon as its end has arrived.
+    read = getattr(stream, "read1", stream.read)
     buf = b""
     scanned = 0  # boundaries before this offset of buf have been handled
     index = 0
     line = 1
     eof = False
     while not eof:
-        block = stream.read(block_size)
+        block = read(block_size)
         eof = not block
         buf += block
         # Only complete lines can be judged, except at the end of input.

@@ -117,3 +117,30 @@ def test_invalid_utf8_in_a_document_without_images_passes() -> None:
     stream = b"kind: ConfigMap\ndata:\n  x: \xff\n"
     result = run_cli(["--all", "m.example.com"], stream)
     assert (result.returncode, result.stdout) == (0, stream)
+
+
+def test_each_document_is_written_before_the_next_is_read() -> None:
+    """Streaming: document 0 comes out while stdin is still open."""
+    import subprocess
+    import threading
+
+    from conftest import cli_command
+
+    proc = subprocess.Popen([*cli_command(), "--all", "m.example.com"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdin is not None and proc.stdout is not None
+    first = "---\napiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - image: quay.io/a:1\n"
+    proc.stdin.write(first.encode() + b"---\n")  # the next separator ends document 0
+    proc.stdin.flush()
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(proc.stdout.read(len(first) + len("m.example.com/"))))
+    reader.start()
+    reader.join(timeout=20)
+    try:
+        assert not reader.is_alive(), "document 0 was not written while stdin stayed open"
+        assert got == [first.replace("quay.io/a:1", "m.example.com/quay.io/a:1").encode()]
+    finally:
+        proc.stdin.write(b"kind: Service\n")
+        proc.stdin.close()
+        proc.wait(timeout=20)
+    assert proc.returncode == 0
