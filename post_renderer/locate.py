@@ -6,12 +6,18 @@ build the tree from those events ourselves instead of using a constructor, so
 that every scalar is a `Scalar` (a `str` carrying its span and style) that
 jsonpath-ng can navigate like any string, and so that aliases are shared
 references, never expanded copies (an alias bomb stays linear).
+
+This is the hot loop of a run (issue 6): every event of every document that
+may hold an image passes through `_build`.  So the parser is libyaml's
+`CParser` used directly (ruamel's `YAML.parse` builds a loader class per
+call), events are told apart by class identity, and mapping keys stay plain
+`str` (only values need a span).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 _NULL = re.compile(r"(?:~|null|Null|NULL)?")
@@ -53,10 +59,24 @@ class Scalar(str):
 
 
 @dataclass(frozen=True, slots=True)
+class NodeSpan:
+    """Where a mapping or sequence sits, for inserting into it (pull secrets).
+
+    `inner` is where its content starts: the first key or `-` of a block
+    node, the character after `{`/`[` of a flow node (properties skipped).
+    """
+
+    inner: int
+    flow: bool
+
+
+@dataclass(frozen=True, slots=True)
 class Located:
-    """A parsed document: its root node (dict, list, Scalar or None)."""
+    """A parsed document: its root node (dict, list, Scalar or None), and, when
+    asked for, the span of each mapping and sequence keyed by `id()`."""
 
     root: Any
+    spans: dict[int, NodeSpan] = field(default_factory=dict)
 
 
 class LocateError(Exception):
@@ -67,84 +87,105 @@ class LocateError(Exception):
         self.line = line
 
 
-def _parser() -> Any:
-    from ruamel.yaml import YAML
-
-    return YAML(typ="safe", pure=False)
-
-
-_YAML: Any = None
-
-
-def locate(text: str) -> Located:
+def locate(text: str, *, spans: bool = False) -> Located:
     """Parse one document's text into a tree of dict/list/Scalar (None when empty).
+
+    With `spans`, also record where each mapping and sequence starts (costs a
+    little; only the pull-secret stage needs it).
 
     Raises LocateError for malformed YAML, duplicate keys, or a second document.
     """
-    global _YAML
-    if _YAML is None:
-        _YAML = _parser()
+    # Imported here, not at module level: a run whose documents hold no image
+    # never pays for libyaml's binding.
+    from _ruamel_yaml import CParser
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
     # libyaml skips a byte-order mark without counting it: parse past it and
     # shift every offset back onto the original text.
     offset = 1 if text.startswith("\ufeff") else 0
+    parser = CParser(text[offset:] if offset else text)
     try:
-        return _build(text, _YAML.parse(text[offset:] if offset else text), offset)
+        return _build(text, parser, offset, {} if spans else None)
     except MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         problem = err.problem or err.context or "invalid YAML"
-        return _raise(f"{problem}", mark.line if mark is not None else None)
+        raise LocateError(f"{problem}", mark.line if mark is not None else None) from None
     except YAMLError as err:
-        return _raise(" ".join(str(err).split()), None)
+        raise LocateError(" ".join(str(err).split()), None) from None
+    finally:
+        parser.dispose()
 
 
-def _raise(message: str, line: int | None) -> Located:
-    raise LocateError(message, line)
-
-
-def _build(text: str, events: Any, offset: int) -> Located:
+def _build(text: str, parser: Any, offset: int, spans: dict[int, NodeSpan] | None) -> Located:
     """Assemble the tree iteratively (no recursion: nesting depth is unbounded)."""
+    from ruamel.yaml.events import (
+        AliasEvent,
+        DocumentStartEvent,
+        MappingEndEvent,
+        MappingStartEvent,
+        ScalarEvent,
+        SequenceEndEvent,
+        SequenceStartEvent,
+    )
+
     anchors: dict[str, Any] = {}
     # Each frame: [container, pending key (None: a key comes next), line of that key].
     stack: list[list[Any]] = []
     root: Any = None
     documents = 0
-    for event in events:
-        name = type(event).__name__
-        if name == "ScalarEvent":
-            start = event.start_mark.index + offset
-            if event.anchor or event.tag:
-                start = _PROPERTIES.match(text, start).end()  # type: ignore[union-attr]
-            node: Any = Scalar(event.value, start, event.end_mark.index + offset,
-                               event.style or "", event.start_mark.line)
-            if event.anchor:
-                anchors[event.anchor] = node
-        elif name == "AliasEvent":
+    check_event, get_event = parser.check_event, parser.get_event
+    properties = _PROPERTIES.match
+    new_str = str.__new__
+    frame: list[Any] | None = None  # stack[-1], or None at the top level
+    while check_event():
+        event = get_event()
+        cls = event.__class__
+        if cls is ScalarEvent:
+            anchor = event.anchor
+            if frame is not None and frame[1] is None and anchor is None \
+                    and frame[0].__class__ is dict:
+                # A mapping key: a plain str is enough (its line is kept for
+                # a duplicate-key message); only values need a span.
+                frame[1] = event.value
+                frame[2] = event.start_mark.line
+                continue
+            mark = event.start_mark
+            start = mark.index + offset
+            if anchor is not None or event.ctag is not None:
+                start = properties(text, start).end()  # type: ignore[union-attr]
+            node: Any = new_str(Scalar, event.value)
+            node.__dict__ = {"start": start, "end": event.end_mark.index + offset,
+                             "style": event.style or "", "line": mark.line}
+            if anchor is not None:
+                anchors[anchor] = node
+        elif cls is MappingStartEvent or cls is SequenceStartEvent:
+            container: Any = {} if cls is MappingStartEvent else []
+            if event.anchor is not None:
+                anchors[event.anchor] = container
+            if spans is not None:
+                spans[id(container)] = _node_span(text, event, offset)
+            frame = [container, None, event.start_mark.line]
+            stack.append(frame)
+            continue
+        elif cls is MappingEndEvent or cls is SequenceEndEvent:
+            node = stack.pop()[0]
+            frame = stack[-1] if stack else None
+        elif cls is AliasEvent:
             if event.anchor not in anchors:
                 raise LocateError(f"undefined alias *{event.anchor}", event.start_mark.line)
             node = anchors[event.anchor]
-        elif name in ("MappingStartEvent", "SequenceStartEvent"):
-            container: Any = {} if name == "MappingStartEvent" else []
-            if event.anchor:
-                anchors[event.anchor] = container
-            stack.append([container, None, event.start_mark.line])
-            continue
-        elif name in ("MappingEndEvent", "SequenceEndEvent"):
-            node = stack.pop()[0]
-        elif name == "DocumentStartEvent":
+        elif cls is DocumentStartEvent:
             documents += 1
             if documents > 1:
                 raise LocateError("more than one document in a chunk", event.start_mark.line)
             continue
         else:
             continue
-        if not stack:
+        if frame is None:
             root = node
             continue
-        frame = stack[-1]
         parent = frame[0]
-        if isinstance(parent, list):
+        if parent.__class__ is list:
             parent.append(node)
         elif frame[1] is None:
             frame[1] = _key(node)
@@ -155,7 +196,15 @@ def _build(text: str, events: Any, offset: int) -> Located:
                 raise LocateError(f"duplicate key {key!r}", frame[2])
             parent[key] = node
             frame[1] = None
-    return Located(root)
+    return Located(root, spans or {})
+
+
+def _node_span(text: str, event: Any, offset: int) -> NodeSpan:
+    start = event.start_mark.index + offset
+    if event.anchor or event.ctag:
+        start = _PROPERTIES.match(text, start).end()  # type: ignore[union-attr]
+    flow = bool(event.flow_style)
+    return NodeSpan(start + 1 if flow else start, flow)
 
 
 class _Unhashable:

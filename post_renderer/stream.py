@@ -5,6 +5,13 @@ A document starts at a `---` line and ends after a `...` line or where the next
 9.1.4), so a line scan finds exactly the parser's boundaries.  Working on raw
 bytes lets the chunks be concatenated back into the input byte for byte, and
 lets documents that cannot hold an image go out without ever being decoded.
+
+Cost is linear in the input whatever its shape (issue 6): the buffer is a
+bytearray (appending a pipe read does not copy what is already there, which
+made one 20 MB document quadratic), only the newly read bytes are searched for
+the last complete line, and boundaries are found by a pattern that starts with
+a literal newline, which the regex engine skips to with a fast search instead
+of trying every position as a `^` anchor would make it.
 """
 
 from __future__ import annotations
@@ -17,9 +24,11 @@ from typing import BinaryIO
 BLOCK_SIZE = 1 << 20
 
 # `---` opens a document: split before it.  `...` closes one: split after its line.
-_BOUNDARY = re.compile(
-    rb"^(?:(?P<start>---)(?=[ \t\r\n]|\Z)|\.\.\.(?=[ \t\r\n]|\Z)[^\n]*(?:\n|\Z))", re.M
-)
+# The end marker's line is only looked at (a lookahead), not consumed, so that
+# the newline ending it can still introduce the next marker.
+_MARKER = rb"(?:(?P<start>---)(?=[ \t\r\n]|\Z)|\.\.\.(?=[ \t\r\n]|\Z)(?=(?P<end>[^\n]*(?:\n|\Z))))"
+_BOUNDARY_AFTER_NEWLINE = re.compile(rb"\n" + _MARKER)
+_BOUNDARY_HERE = re.compile(_MARKER)
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,10 +44,17 @@ class Chunk:
     data: bytes
 
 
-def _cuts(buf: bytes, start: int, end: int) -> Iterator[int]:
-    """Offsets in buf[start:end] where one document ends and the next begins."""
-    for match in _BOUNDARY.finditer(buf, start, end):
-        yield match.start() if match.group("start") else match.end()
+def _cuts(buf: bytearray, start: int, end: int) -> Iterator[int]:
+    """Offsets in buf[start:end] where one document ends and the next begins.
+
+    `start` is a line start: 0, or just after a newline.
+    """
+    if start == 0:
+        match = _BOUNDARY_HERE.match(buf, 0, end)
+        if match:
+            yield 0 if match.group("start") else match.end("end")
+    for match in _BOUNDARY_AFTER_NEWLINE.finditer(buf, max(start - 1, 0), end):
+        yield match.start() + 1 if match.group("start") else match.end("end")
 
 
 def split_documents(stream: BinaryIO, block_size: int = BLOCK_SIZE) -> Iterator[Chunk]:
@@ -47,27 +63,36 @@ def split_documents(stream: BinaryIO, block_size: int = BLOCK_SIZE) -> Iterator[
     # read1 returns what a pipe has now instead of waiting for a whole block,
     # so a document is processed as soon as its end has arrived.
     read = getattr(stream, "read1", stream.read)
-    buf = b""
+    buf = bytearray()
     scanned = 0  # boundaries before this offset of buf have been handled
+    complete = 0  # buf[:complete] ends with a whole line
     index = 0
     line = 1
     eof = False
     while not eof:
         block = read(block_size)
         eof = not block
+        searched = len(buf)
         buf += block
         # Only complete lines can be judged, except at the end of input.
-        limit = len(buf) if eof else buf.rfind(b"\n") + 1
+        if eof:
+            complete = len(buf)
+        else:
+            newline = buf.rfind(b"\n", searched)
+            if newline >= 0:
+                complete = newline + 1
+        if complete <= scanned:
+            continue
         begin = 0
-        if limit > scanned:
-            for cut in _cuts(buf, scanned, limit):
-                if cut > begin:
-                    data = buf[begin:cut]
-                    yield Chunk(index, line, data)
-                    index += 1
-                    line += data.count(b"\n")
-                    begin = cut
-            buf = buf[begin:]
-            scanned = limit - begin
+        for cut in _cuts(buf, scanned, complete):
+            if cut > begin:
+                data = bytes(buf[begin:cut])
+                yield Chunk(index, line, data)
+                index += 1
+                line += data.count(b"\n")
+                begin = cut
+        del buf[:begin]
+        scanned = complete - begin
+        complete = scanned
     if buf:
-        yield Chunk(index, line, buf)
+        yield Chunk(index, line, bytes(buf))
