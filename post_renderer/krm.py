@@ -46,8 +46,10 @@ Layer = tuple[str, list[tuple[str, str]]]
 # Builds the run's context from extra rule layers; raises ConfigError.
 Configure = Callable[[Sequence[Layer]], Context]
 
-_ITEM_PATH = re.compile(r"items\[(\d+)\](?:\.(.*))?\Z", re.S)
+_ITEM_PATH = re.compile(r"items\[(\d+)\](?:\.(.*))?\Z", re.DOTALL)
 _EMPTY_LINE = re.compile(rb"[ \t]*(?:#.*|---|\.\.\.)?[ \t]*\r?\Z")
+# A final `...` line, possibly followed by blank or comment lines.
+_END_MARKER = re.compile(r"^\.\.\.[^\n]*(?:\n|\Z)(?:[ \t]*(?:#[^\n]*)?(?:\n|\Z))*\Z", re.MULTILINE)
 
 
 def parse_resource_list(data: bytes) -> dict[str, Any] | None:
@@ -241,7 +243,7 @@ def _with_results(data: bytes, results: list[dict[str, Any]]) -> bytes:
 
 def _split_end_marker(text: str) -> tuple[str, str]:
     """Split off a final `...` line: the results must go before it."""
-    match = re.search(r"^\.\.\.[^\n]*(?:\n|\Z)(?:[ \t]*(?:#[^\n]*)?(?:\n|\Z))*\Z", text, re.M)
+    match = _END_MARKER.search(text)
     return (text[: match.start()], text[match.start():]) if match else (text, "")
 
 
