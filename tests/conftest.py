@@ -52,3 +52,39 @@ def assert_no_traceback(result: subprocess.CompletedProcess[bytes]) -> None:
 
 
 SEED_RULES = FIXTURES / "rules" / "seed.yaml"
+
+
+# --- integration tests: the real helm, kubectl, kustomize and kpt binaries ---
+
+TOOLS_BIN = ROOT / ".tools" / "bin"
+# Installed by scripts/install-tools, so CI (CI=true) must have them: a missing
+# one there is a failure, not a skip that lets the suite pass by testing nothing.
+REQUIRED_IN_CI = frozenset({"helm3", "helm4", "kubectl", "kustomize"})
+
+
+def find_tool(name: str) -> str:
+    """The path of an integration binary: .tools/bin first, then PATH."""
+    candidate = TOOLS_BIN / name
+    found = str(candidate) if os.access(candidate, os.X_OK) else shutil.which(name)
+    if found:
+        return found
+    reason = f"{name} not found in {TOOLS_BIN} or on PATH (run scripts/install-tools)"
+    if os.environ.get("CI") == "true" and name in REQUIRED_IN_CI:
+        pytest.fail(f"CI=true and {reason}")
+    pytest.skip(reason)
+
+
+def tool_env(**extra: str) -> dict[str, str]:
+    """Environment for a real tool that runs registry-rewrite: the installed
+    command first on PATH, and no REGISTRY_REWRITE_* leaking in from the caller."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_REWRITE_")}
+    env["PATH"] = os.pathsep.join([str(Path(cli_command()[0]).parent), env.get("PATH", "")])
+    env.update(extra)
+    return env
+
+
+def run_tool(
+    args: Sequence[str], env: dict[str, str], cwd: Path | None = None, stdin: bytes = b""
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(list(args), input=stdin.decode(), capture_output=True, text=True,
+                          env=env, cwd=cwd, timeout=180, check=False)
