@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .credentials import CredentialError, CredentialSet, check_object_name, parse_credentials
 from .extractors import Extractor, ExtractorError, parse_rows
+from .policy import AllowList
 from .rules import RuleSet
 
 ENV_CONFIG = "REGISTRY_REWRITE_CONFIG"
@@ -23,7 +25,11 @@ ENV_RULES = "REGISTRY_REWRITE_RULES"
 RULES_KEY = "imageReplacementRules"
 PACK_PATH = ("charts", "registry-connect", "config", "registry")
 EXTRACTORS_KEY = "extractors"
-RULES_FILE_KEYS = frozenset({RULES_KEY, EXTRACTORS_KEY})
+CREDENTIALS_KEY = "credentials"
+PULL_SECRET_KEY = "pullSecret"
+ALLOW_KEY = "allow"
+RULES_FILE_KEYS = frozenset({RULES_KEY, EXTRACTORS_KEY, CREDENTIALS_KEY, PULL_SECRET_KEY,
+                             ALLOW_KEY})
 
 
 class ConfigError(Exception):
@@ -43,6 +49,19 @@ class Config:
     source: str = "<command line>"
     raw_pairs: tuple[tuple[str, str], ...] = field(default=())
     extractors: tuple[Extractor, ...] = field(default=())
+    credentials: CredentialSet = field(default_factory=CredentialSet)
+    pull_secret: str | None = None  # an existing Secret to name in imagePullSecrets
+    allow: AllowList = field(default_factory=AllowList)
+    warnings: tuple[str, ...] = ()  # reported once, before any document
+
+
+@dataclass(frozen=True)
+class RegistrySettings:
+    """The keys beside the rules: credentials, pullSecret, allow."""
+
+    credentials: CredentialSet = field(default_factory=CredentialSet)
+    pull_secret: str | None = None
+    allow: tuple[str, ...] = ()
 
 
 def load_yaml_text(text: str, origin: str) -> Any:
@@ -53,7 +72,7 @@ def load_yaml_text(text: str, origin: str) -> Any:
     try:
         return YAML(typ="safe", pure=False).load(text)
     except YAMLError as err:
-        raise ConfigError(f"{origin}: not valid YAML: {_one_line(str(err))}") from None
+        raise ConfigError(f"{origin}: not valid YAML: {_yaml_reason(err)}") from None
 
 
 def rules_from_value(value: Any, origin: str) -> list[tuple[str, str]]:
@@ -118,13 +137,75 @@ def extractors_from_document(doc: Any, origin: str) -> tuple[Extractor, ...]:
         raise ConfigError(str(err)) from None
 
 
-def read_config_file(path: str) -> tuple[list[tuple[str, str]], tuple[Extractor, ...]]:
-    """The rules and user extractors of one file."""
+def _registry_section(doc: Any, origin: str) -> tuple[Mapping[str, Any] | None, str]:
+    """Where the keys beside the rules live, and how to name them in messages:
+    the pack's `registry` mapping in a pack values file, else the rules file."""
+    pack: Any = doc
+    for key in PACK_PATH:
+        pack = pack.get(key) if isinstance(pack, Mapping) else None
+    if isinstance(pack, Mapping) and RULES_KEY in pack:
+        return pack, f"{origin}: {'.'.join(PACK_PATH)}."
+    return (doc if isinstance(doc, Mapping) else None), f"{origin}: "
+
+
+def _allow_values(value: Any, what: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ConfigError(f"{what}: must be a registry/repository prefix or a list of them")
+    return tuple(value)
+
+
+def settings_from_document(
+    doc: Any, origin: str, environ: Mapping[str, str], *, resolve_credentials: bool = True
+) -> RegistrySettings:
+    """`credentials`, `pullSecret` and `allow`, validated; with
+    `resolve_credentials`, every usernameRef/passwordRef is read now, so that a
+    missing variable or file is a usage error before any manifest is read."""
+    section, where = _registry_section(doc, origin)
+    if section is None:
+        return RegistrySettings()
+    try:
+        credentials = parse_credentials(
+            section.get(CREDENTIALS_KEY), f"{where}{CREDENTIALS_KEY}", environ=environ,
+            base_dir=Path(origin).parent, resolve=resolve_credentials)
+        pull_secret = section.get(PULL_SECRET_KEY)
+        if pull_secret is not None:
+            check_object_name(pull_secret, f"{where}{PULL_SECRET_KEY}")
+    except CredentialError as err:
+        raise ConfigError(str(err)) from None
+    if pull_secret is not None and credentials.credentials:
+        raise ConfigError(
+            f"{where}{PULL_SECRET_KEY}: give `{PULL_SECRET_KEY}` (an existing Secret) or "
+            f"`{CREDENTIALS_KEY}` (a generated one), not both")
+    if pull_secret is not None:  # the pack's placeholder credentials are irrelevant then
+        credentials = CredentialSet()
+    allow = _allow_values(section.get(ALLOW_KEY), f"{where}{ALLOW_KEY}")
+    _parse_allow(allow, f"{where}{ALLOW_KEY}")
+    return RegistrySettings(credentials, pull_secret, allow)
+
+
+def _parse_allow(values: Sequence[str], origin: str) -> AllowList:
+    try:
+        return AllowList.parse(values)
+    except ValueError as err:
+        raise ConfigError(f"{origin}: {err}") from None
+
+
+def load_config_file(path: str) -> Any:
+    """The parsed YAML of a rules or pack values file."""
     try:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
         raise ConfigError(f"{path}: cannot read configuration: {_os_reason(err)}") from None
-    doc = load_yaml_text(text, path)
+    return load_yaml_text(text, path)
+
+
+def read_config_file(path: str) -> tuple[list[tuple[str, str]], tuple[Extractor, ...]]:
+    """The rules and user extractors of one file."""
+    doc = load_config_file(path)
     return rules_from_document(doc, path), extractors_from_document(doc, path)
 
 
@@ -141,6 +222,8 @@ def build_config(
     all_prefix: str | None = None,
     environ: Mapping[str, str] = os.environ,
     layers: Sequence[tuple[str, Sequence[tuple[str, str]]]] = (),
+    allow_flags: Sequence[str] = (),
+    resolve_credentials: bool = True,
 ) -> Config:
     """Merge file, environment and flags (flags win) and validate the result.
 
@@ -153,8 +236,13 @@ def build_config(
     path = config_path or environ.get(ENV_CONFIG) or None
     pairs: list[tuple[str, str]] = []
     extractors: tuple[Extractor, ...] = ()
+    settings = RegistrySettings()
     if path:
-        pairs, extractors = read_config_file(path)
+        doc = load_config_file(path)
+        pairs, extractors = rules_from_document(doc, path), extractors_from_document(doc, path)
+        settings = settings_from_document(doc, path, environ,
+                                          resolve_credentials=resolve_credentials)
+    _parse_allow(allow_flags, "--allow")
     env_rules = environ.get(ENV_RULES, "")
     named = [(f"${ENV_RULES}", rules_from_value(env_rules, f"${ENV_RULES}"))] if env_rules else []
     for layer_origin, layer_pairs in [*named, *layers]:
@@ -177,7 +265,10 @@ def build_config(
         rules = RuleSet.from_pairs(pairs)
     except ValueError as err:
         raise ConfigError(f"{origin}: {RULES_KEY}: {err}") from None
-    return Config(rules=rules, source=origin, raw_pairs=tuple(pairs), extractors=extractors)
+    return Config(rules=rules, source=origin, raw_pairs=tuple(pairs), extractors=extractors,
+                  credentials=settings.credentials, pull_secret=settings.pull_secret,
+                  allow=AllowList.parse([*settings.allow, *allow_flags]),
+                  warnings=settings.credentials.warnings)
 
 
 def _type_name(value: Any) -> str:
@@ -190,6 +281,21 @@ def _os_reason(err: Exception) -> str:
     if isinstance(err, OSError):
         return err.strerror or type(err).__name__
     return "not UTF-8 text"
+
+
+def _yaml_reason(err: Exception) -> str:
+    """The parser's reason and position, never its snippet of the offending
+    line: in a file with credentials that line may hold a password."""
+    from ruamel.yaml.error import MarkedYAMLError
+
+    if not isinstance(err, MarkedYAMLError):
+        return type(err).__name__
+    parts = []
+    for text, mark in ((err.context, err.context_mark), (err.problem, err.problem_mark)):
+        if text:
+            where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+            parts.append(f"{text}{where}")
+    return _one_line(": ".join(parts) or "invalid YAML")
 
 
 def _one_line(text: str) -> str:

@@ -43,6 +43,7 @@ class Occurrence:
     original: str
     rewritten: str | None
     rule: str | None
+    pod_spec: str | None = None  # the PodSpec the field belongs to (pull secrets go there)
 
 
 @dataclass
@@ -144,7 +145,7 @@ def _decide_field(
     outcome.occurrences.append(Occurrence(
         chunk.index, _text(resource, "apiVersion"), _text(resource, "kind"),
         _text(resource, "metadata", "namespace"), _text(resource, "metadata", "name"),
-        image.path, reference, rewritten, rule))
+        image.path, reference, rewritten, rule, image.pod_spec))
 
 
 def _reference_text(image: ImageField) -> str:
