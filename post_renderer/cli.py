@@ -15,10 +15,11 @@ from collections.abc import Iterable, Sequence
 from typing import BinaryIO, TextIO
 
 from . import __version__, krm
-from .config import ENV_CONFIG, ConfigError, NoRulesError, build_config
+from .config import ENV_CONFIG, Config, ConfigError, NoRulesError, build_config
 from .diagnostics import PROG, Diagnostic
 from .extractors import build_table
 from .pipeline import Context, run
+from .postprocess import PostProcess
 from .stream import Chunk, split_documents
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
@@ -54,7 +55,15 @@ def build_parser() -> argparse.ArgumentParser:
                         help="a configuration object file with imageReplacementRules (at the "
                         "top level, in spec, or in a ConfigMap's data): the kustomize legacy "
                         "exec plugin passes it as the first argument")
+    parser.add_argument("--allow", action="append", default=[], metavar="PREFIX",
+                        help="policy: after rewriting every image must be under one of these "
+                        "prefixes, else exit 1 (repeatable; adds to the config's allow:)")
+    parser.add_argument("--report", metavar="FILE",
+                        help="write a JSON report of every image (document, field, original, "
+                        "rewritten, rule) to FILE, or to stderr with -")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.epilog = (f"`{PROG} images --help`: list the image pairs (or skopeo/crane copy "
+                     "commands) instead of writing manifests.")
     return parser
 
 
@@ -81,9 +90,11 @@ class _Reporter:
 
 
 def rewrite_stream(
-    ctx: Context, chunks: Iterable[Chunk], stdout: BinaryIO, report: _Reporter
+    ctx: Context, chunks: Iterable[Chunk], stdout: BinaryIO, report: _Reporter,
+    post: PostProcess | None = None,
 ) -> int:
-    for outcome in run(iter(chunks), ctx):
+    outcomes = run(iter(chunks), ctx)
+    for outcome in post.process(outcomes) if post is not None else outcomes:
         stdout.write(outcome.data)
         stdout.flush()  # streaming: the reader gets each document as soon as it is done
         for diagnostic in outcome.diagnostics:
@@ -92,14 +103,22 @@ def rewrite_stream(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["images"]:
+        from .images_command import main as images_main
+
+        return images_main(argv[1:])
     args = build_parser().parse_args(argv)
     log_path = args.error_log or os.environ.get(ENV_ERROR_LOG) or None
     report = _Reporter(sys.stderr, log_path)
     legacy: list[krm.Layer] = []
+    configs: list[Config] = []
 
     def configure(layers: Sequence[krm.Layer] = ()) -> Context:
         """The run's context; a ResourceList adds its functionConfig rules as a layer."""
-        config = build_config(args.config, args.rule, args.all_prefix, layers=[*legacy, *layers])
+        config = build_config(args.config, args.rule, args.all_prefix, layers=[*legacy, *layers],
+                              allow_flags=args.allow)
+        configs.append(config)
         return Context(config.rules, build_table(config.extractors), strict=args.strict,
                        rewrite_unknown=args.rewrite_unknown)
 
@@ -113,6 +132,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         no_rules = err  # a ResourceList on stdin may still bring them
     except ConfigError as err:
         report(Diagnostic("error", f"configuration: {err}"))
+        return EXIT_USAGE
+    for warning in configs[-1].warnings if configs else ():
+        report(Diagnostic("warning", f"configuration: {warning}"))
+    try:
+        report_file = (sys.stderr if args.report == "-" else
+                       open(args.report, "w", encoding="utf-8") if args.report else None)
+    except OSError as err:
+        report(Diagnostic("error", f"--report {args.report}: {err.strerror}"))
         return EXIT_USAGE
     try:
         # The first document decides: a KRM ResourceList is answered whole,
@@ -131,7 +158,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             report(Diagnostic("error", f"configuration: {no_rules}"))
             return EXIT_USAGE
         head = [first] if first else []
-        return rewrite_stream(ctx, itertools.chain(head, chunks), sys.stdout.buffer, report)
+        post = PostProcess(configs[-1], report_file, report_compact=args.report == "-")
+        return rewrite_stream(ctx, itertools.chain(head, chunks), sys.stdout.buffer, report, post)
     except BrokenPipeError:
         # The reader went away (e.g. `| head`); nothing useful left to say.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
