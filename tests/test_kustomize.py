@@ -236,3 +236,18 @@ def test_kpt_bad_rules_fail_and_leave_the_package_alone(kpt: str, tmp_path: Path
     assert result.returncode != 0
     assert "[FAIL]" in output and "[error]" in output and BAD_MESSAGE in output
     assert package_diff(package) == []
+
+
+def test_kpt_fn_render_kptfile_pipeline(kpt: str, tmp_path: Path) -> None:
+    package = kpt_package(tmp_path)
+    (package / "Kptfile").write_text(
+        "apiVersion: kpt.dev/v1\nkind: Kptfile\nmetadata:\n  name: pkg\npipeline:\n"
+        "  mutators:\n    - exec: registry-rewrite\n      configMap:\n"
+        "        imageReplacementRules: |\n"
+        "          \"all\": \"example.registry.com/internal-images\"\n")
+    refused = run_tool([kpt, "fn", "render", str(package)], tool_env())
+    assert refused.returncode != 0 and "--allow-exec" in refused.stdout + refused.stderr
+    result = run_tool([kpt, "fn", "render", "--allow-exec", str(package)], tool_env())
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "image: example.registry.com/internal-images/docker.io/library/nginx:1.27" in (
+        package / "deployment.yaml").read_text()
