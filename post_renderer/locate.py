@@ -17,8 +17,7 @@ call), events are told apart by class identity, and mapping keys stay plain
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 _NULL = re.compile(r"(?:~|null|Null|NULL)?")
 # Plain scalars that Kubernetes' YAML 1.1 decoder (sigs.k8s.io/yaml) reads as
@@ -58,8 +57,7 @@ class Scalar(str):
         return bool(self.style) or not (self.is_null or _NOT_A_STRING.fullmatch(self))
 
 
-@dataclass(frozen=True, slots=True)
-class NodeSpan:
+class NodeSpan(NamedTuple):
     """Where a mapping or sequence sits, for inserting into it (pull secrets).
 
     `inner` is where its content starts: the first key or `-` of a block
@@ -70,13 +68,12 @@ class NodeSpan:
     flow: bool
 
 
-@dataclass(frozen=True, slots=True)
-class Located:
+class Located(NamedTuple):
     """A parsed document: its root node (dict, list, Scalar or None), and, when
     asked for, the span of each mapping and sequence keyed by `id()`."""
 
     root: Any
-    spans: dict[int, NodeSpan] = field(default_factory=dict)
+    spans: dict[int, NodeSpan]
 
 
 class LocateError(Exception):

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 _PLAIN_SAFE = re.compile(r"[A-Za-z0-9_./@\[\]-][A-Za-z0-9_./:@\[\]=+ -]*")
 
 
-@dataclass(frozen=True, slots=True)
-class Edit:
+class Edit(NamedTuple):
     """Replace `old` by `new` in the scalar occupying text[start:end]."""
 
     start: int
