@@ -15,15 +15,19 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from .paths import find_simple, simple_steps
+
 BUILTIN_FILE = Path(__file__).with_name("extractors.yaml")
 _CORE_VERSION = re.compile(r"v\d+(?:(?:alpha|beta)\d+)?")
-_KIND_LINE = re.compile(rb"^kind:[ \t]*[\"']?([A-Za-z0-9]+)", re.M)
+# Starts with a literal newline (searched for, not tried at every offset as a
+# `^` anchor is): may_hold_images runs on every document of the stream.
+_KIND_LINE = re.compile(rb"\nkind:[ \t]*[\"']?([A-Za-z0-9]+)")
 
 
 class ExtractorError(ValueError):
@@ -82,6 +86,8 @@ def compile_path(expression: str) -> Any:
 
 def check_path(expression: str) -> str | None:
     """The reason an expression does not compile, or None."""
+    if simple_steps(expression) is not None:
+        return None  # valid jsonpath by construction; no need to load jsonpath-ng
     try:
         compile_path(expression)
     except Exception as err:  # jsonpath-ng raises bare Exception subclasses
@@ -182,7 +188,7 @@ class ExtractorTable:
         """
         if b"mage" in data:
             return True
-        for match in _KIND_LINE.finditer(data):
+        for match in _KIND_LINE.finditer(b"\n" + data):
             kind = match.group(1).decode()
             if kind in self.by_kind or kind.endswith("List"):
                 return True
@@ -231,6 +237,13 @@ def render_path(path: Any) -> str:
 
 
 def _find(root: Any, expression: str, prefix: str) -> Iterator[tuple[str, Any]]:
+    # Dotted/[*] paths (all the built-in ones) are walked without jsonpath-ng,
+    # whose import and compilation cost more than parsing the corpus (issue 6).
+    steps = simple_steps(expression)
+    if steps is not None:
+        for path, value in find_simple(root, steps):
+            yield join_path(prefix, path), value
+        return
     for match in compile_path(expression).find(root):
         yield join_path(prefix, render_path(match.full_path)), match.value
 
@@ -243,13 +256,21 @@ def join_path(prefix: str, path: str) -> str:
     return prefix + path if path.startswith("[") else f"{prefix}.{path}"
 
 
+@cache
+def _glob_matcher(patterns: tuple[str, ...]) -> Callable[[str], re.Match[str] | None]:
+    """One regex for a set of shell-style globs, same answers as fnmatchcase on
+    each: looping fnmatchcase compiled ~40 patterns and ran ~40 matches per
+    argument, a visible share of a run (issue 6)."""
+    return re.compile("|".join(fnmatch.translate(p) for p in patterns) or "(?!)").match
+
+
 def _flag_value(item: str, flags: Sequence[str]) -> tuple[int, bool] | None:
     """For an argument, (offset of the reference, False) when it is `--flag=REF`,
     (0, True) when it is a bare `--flag` whose value is the next item."""
     if not item.startswith("-"):
         return None
     name, eq, _ = item.lstrip("-").partition("=")
-    if item.startswith("---") or not any(fnmatch.fnmatchcase(name, f) for f in flags):
+    if item.startswith("---") or not _glob_matcher(tuple(flags))(name):
         return None
     return (item.index("=") + 1, False) if eq else (0, True)
 
@@ -281,7 +302,7 @@ def container_images(container: Any, path: str, resource: Any, pod_spec: str | N
         for i, var in enumerate(env):
             if (isinstance(var, dict) and isinstance(var.get("name"), str)
                     and "value" in var
-                    and any(fnmatch.fnmatchcase(var["name"], p) for p in env_names)):
+                    and _glob_matcher(tuple(env_names))(var["name"])):
                 yield ImageField(f"{path}.env[{i}].value", var["value"], resource, pod_spec)
 
 
