@@ -102,6 +102,12 @@ def rewrite_stream(
     return EXIT_ERROR if report.errors else EXIT_OK
 
 
+def _uses_postprocess(config: Config, report_path: str | None) -> bool:
+    """Whether the run asks for what only the streaming path does (issue #5)."""
+    return bool(config.allow or report_path or config.credentials.credentials
+                or config.pull_secret)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["images"]:
@@ -153,6 +159,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             sys.stdout.buffer.flush()
             for diagnostic in diagnostics:
                 report(diagnostic)
+            if configs and _uses_postprocess(configs[-1], args.report):
+                # fail closed: a policy gate that silently passes is worse than none
+                report(Diagnostic("error", "configuration: --allow/allow, --report, "
+                                  "credentials and pullSecret are not applied to a KRM "
+                                  "ResourceList; run registry-rewrite as a filter or in Helm"))
             return EXIT_ERROR if report.errors else EXIT_OK
         if ctx is None:
             report(Diagnostic("error", f"configuration: {no_rules}"))

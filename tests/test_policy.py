@@ -92,3 +92,15 @@ def test_bad_prefixes_are_usage_errors(
     assert_no_traceback(result)
     assert result.returncode == 2 and result.stdout == b""
     assert message in result.stderr.decode(), result.stderr.decode()
+
+
+def test_a_krm_resource_list_fails_closed_instead_of_skipping_the_check() -> None:
+    """The KRM mode answers a ResourceList whole and does not run the policy
+    check: asking for one there is an error, never a silent pass."""
+    resource_list = ("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n"
+                     "- apiVersion: v1\n  kind: Pod\n  metadata: {name: p}\n  spec:\n"
+                     "    containers:\n    - image: nginx:1\n")
+    result = run_cli(["--all", "m.example.com", "--allow", "m.example.com"], resource_list)
+    assert result.returncode == 1
+    assert "not applied to a KRM ResourceList" in result.stderr.decode()
+    assert run_cli(["--all", "m.example.com"], resource_list).returncode == 0
