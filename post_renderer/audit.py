@@ -57,7 +57,8 @@ def find_uncovered(root: Any, covered: set[int], skip_values: frozenset[str]) ->
     """
     visited: set[int] = set()
     for prefix, resource in _resources(root):
-        opaque = resource.get("kind") in _OPAQUE_KINDS
+        kind = resource.get("kind")  # may be any node, even a mapping (unhashable)
+        opaque = isinstance(kind, str) and kind in _OPAQUE_KINDS
         stack: list[tuple[Any, str, bool]] = [(resource, prefix, True)]
         while stack:
             node, path, top = stack.pop()
@@ -65,14 +66,16 @@ def find_uncovered(root: Any, covered: set[int], skip_values: frozenset[str]) ->
                 continue
             visited.add(id(node))
             if isinstance(node, list):
+                # Paths are only built for what is pushed or reported: most
+                # leaves are neither, and the audit walks every parsed node.
                 for i, item in enumerate(node):
-                    item_path = f"{path}[{i}]"
                     if isinstance(item, (dict, list)):
-                        stack.append((item, item_path, False))
+                        stack.append((item, f"{path}[{i}]", False))
                     elif isinstance(item, Scalar):
                         match = _FLAG.match(item)
                         if match and item.start not in covered and _is_reference(item[match.end():]):
-                            yield ImageField(item_path, item, resource, span=(match.end(), len(item)))
+                            yield ImageField(f"{path}[{i}]", item, resource,
+                                             span=(match.end(), len(item)))
                 continue
             if not isinstance(node, dict):
                 continue
@@ -84,12 +87,11 @@ def find_uncovered(root: Any, covered: set[int], skip_values: frozenset[str]) ->
                 if not isinstance(key, str) or (top and (key == "metadata" or
                                                          (opaque and key in _OPAQUE_KEYS))):
                     continue
-                key_path = _key_path(path, key)
                 if isinstance(value, (dict, list)):
-                    stack.append((value, key_path, False))
+                    stack.append((value, _key_path(path, key), False))
                 elif (key == "image" or key.endswith("Image")) and _candidate(
                         value, covered, skip_values):
-                    yield ImageField(key_path, value, resource)
+                    yield ImageField(_key_path(path, key), value, resource)
 
 
 def _candidate(value: Any, covered: set[int], skip_values: frozenset[str]) -> bool:

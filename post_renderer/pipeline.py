@@ -158,7 +158,14 @@ def _reference_text(image: ImageField) -> str:
 
 def run(chunks: Iterator[Chunk], ctx: Context) -> Iterator[Outcome]:
     for chunk in chunks:
-        yield process_chunk(chunk, ctx)
+        try:
+            outcome = process_chunk(chunk, ctx)
+        except Exception as err:  # noqa: BLE001 - a bug in one document must
+            # not cost the rest of the stream: it passes unchanged, with an error.
+            outcome = Outcome(chunk.data, [Diagnostic(
+                "error", f"internal error: {type(err).__name__}: {err}", chunk.index,
+                line=chunk.line)])
+        yield outcome
 
 
 def rewrite_bytes(data: bytes, ctx: Context) -> tuple[bytes, list[Outcome]]:
