@@ -100,17 +100,99 @@ def locate(text: str, *, spans: bool = False) -> Located:
     # libyaml skips a byte-order mark without counting it: parse past it and
     # shift every offset back onto the original text.
     offset = 1 if text.startswith("\ufeff") else 0
-    parser = CParser(text[offset:] if offset else text)
+    body = text[offset:] if offset else text
+    try:
+        parser = CParser(body)
+    except UnicodeEncodeError:  # a lone surrogate: not text that came from UTF-8
+        raise LocateError("not valid UTF-8 text", None) from None
     try:
         return _build(text, parser, offset, {} if spans else None)
     except MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        problem = err.problem or err.context or "invalid YAML"
-        raise LocateError(f"{problem}", mark.line if mark is not None else None) from None
+        if not _flow_scalar_limit(err):
+            raise _malformed(body, err) from None
     except YAMLError as err:
-        raise LocateError(" ".join(str(err).split()), None) from None
+        raise _unreadable(body, err, in_bytes=True) from None
     finally:
         parser.dispose()
+    return _locate_pure(text, body, offset, spans)
+
+
+def _flow_scalar_limit(err: Any) -> bool:
+    """Is this libyaml 0.1.7 refusing a plain scalar with `:` or `?` inside a
+    flow collection (`{image: nginx:1.25}`, `[--url=http://x?y]`)?
+
+    ruamel.yaml.clib bundles libyaml 0.1.7, from before libyaml 0.2.2/0.2.5
+    allowed those; YAML 1.2, Kubernetes and ruamel's pure parser accept them.
+    """
+    return err.problem == "found unexpected ':'" or "flow" in (err.context or "")
+
+
+class _Events:
+    """ruamel's pure-Python event generator behind the CParser method _build uses."""
+
+    def __init__(self, events: Any) -> None:
+        self.get_event = events.__next__
+
+
+def _locate_pure(text: str, body: str, offset: int, spans: bool) -> Located:
+    """Parse again with ruamel's pure-Python parser (same event classes and
+    character offsets, ~10x slower): only for documents the bundled libyaml
+    refused for a flow-collection scalar, so its verdict is the one that counts."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    events = YAML(typ="safe", pure=True).parse(body)
+    try:
+        return _build(text, _Events(events), offset, {} if spans else None)
+    except MarkedYAMLError as err:
+        raise _malformed(body, err) from None
+    except YAMLError as err:
+        raise _unreadable(body, err, in_bytes=False) from None
+    finally:
+        events.close()
+
+
+def _malformed(body: str, err: Any) -> LocateError:
+    """libyaml's problem and its context, on the line a user should look at.
+
+    When the text ends inside something (an unclosed quote, bracket or brace:
+    "found unexpected end of stream", "but got '<stream end>'"), the problem's
+    own line is merely the last one, so the line reported is where the
+    unclosed thing starts.  A tab in indentation gets a hint: libyaml only
+    says that it "cannot start any token".
+    """
+    problem = err.problem or err.context or "invalid YAML"
+    context = err.context if err.problem else None
+    mark = err.problem_mark or err.context_mark
+    if err.context_mark is not None and (mark is None or "end of stream" in problem
+                                         or "<stream end>" in problem):
+        mark = err.context_mark
+    message = f"{problem} {context}" if context else problem
+    if err.problem_mark is not None and _tab_in_indentation(body, err.problem_mark.index):
+        message += " (a tab in indentation: YAML indents with spaces only)"
+    return LocateError(message, mark.line if mark is not None else None)
+
+
+def _tab_in_indentation(body: str, index: int) -> bool:
+    start = body.rfind("\n", 0, index) + 1
+    line = body[start:index + 1]
+    return "\t" in line[:len(line) - len(line.lstrip(" \t"))]
+
+
+def _unreadable(body: str, err: Any, *, in_bytes: bool) -> LocateError:
+    """A character the parser refuses (NUL, other control characters), with its line.
+
+    ruamel's message names "<unicode string>" and a position (in UTF-8 bytes
+    from libyaml, in characters from the pure parser); the line is what a user
+    can find.
+    """
+    position, character = getattr(err, "position", None), getattr(err, "character", None)
+    reason = getattr(err, "reason", None)
+    if isinstance(position, int) and isinstance(character, int) and reason:
+        before = body.encode("utf-8")[:position] if in_bytes else body[:position]
+        line = before.count(b"\n" if in_bytes else "\n")  # type: ignore[arg-type]
+        return LocateError(f"unacceptable character #x{character:04x}: {reason}", line)
+    return LocateError(" ".join(str(err).split()), None)
 
 
 def _build(text: str, parser: Any, offset: int, spans: dict[int, NodeSpan] | None) -> Located:
@@ -123,6 +205,7 @@ def _build(text: str, parser: Any, offset: int, spans: dict[int, NodeSpan] | Non
         ScalarEvent,
         SequenceEndEvent,
         SequenceStartEvent,
+        StreamEndEvent,
     )
 
     anchors: dict[str, Any] = {}
@@ -130,12 +213,12 @@ def _build(text: str, parser: Any, offset: int, spans: dict[int, NodeSpan] | Non
     stack: list[list[Any]] = []
     root: Any = None
     documents = 0
-    check_event, get_event = parser.check_event, parser.get_event
+    get_event = parser.get_event
     properties = _PROPERTIES.match
     new_str = str.__new__
     frame: list[Any] | None = None  # stack[-1], or None at the top level
-    while check_event():
-        event = get_event()
+    while True:
+        event = get_event()  # one call per event: no check_event() first
         cls = event.__class__
         if cls is ScalarEvent:
             anchor = event.anchor
@@ -171,6 +254,8 @@ def _build(text: str, parser: Any, offset: int, spans: dict[int, NodeSpan] | Non
             if event.anchor not in anchors:
                 raise LocateError(f"undefined alias *{event.anchor}", event.start_mark.line)
             node = anchors[event.anchor]
+        elif cls is StreamEndEvent:
+            break
         elif cls is DocumentStartEvent:
             documents += 1
             if documents > 1:

@@ -24,8 +24,10 @@ BLOCK_SIZE = 1 << 20
 
 # `---` opens a document: split before it.  `...` closes one: split after its line.
 # The end marker's line is only looked at (a lookahead), not consumed, so that
-# the newline ending it can still introduce the next marker.
-_MARKER = rb"(?:(?P<start>---)(?=[ \t\r\n]|\Z)|\.\.\.(?=[ \t\r\n]|\Z)(?=(?P<end>[^\n]*(?:\n|\Z))))"
+# the newline ending it can still introduce the next marker.  A byte-order mark
+# may precede `---` (YAML 1.2 l-document-prefix): `cat` of files saved with one.
+_MARKER = (rb"(?:(?P<start>(?:\xef\xbb\xbf)?---)(?=[ \t\r\n]|\Z)"
+           rb"|\.\.\.(?=[ \t\r\n]|\Z)(?=(?P<end>[^\n]*(?:\n|\Z))))")
 _BOUNDARY_AFTER_NEWLINE = re.compile(rb"\n" + _MARKER)
 _BOUNDARY_HERE = re.compile(_MARKER)
 
