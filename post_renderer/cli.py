@@ -11,8 +11,8 @@ import argparse
 import itertools
 import os
 import sys
-from collections.abc import Iterable, Sequence
-from typing import BinaryIO, TextIO
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, BinaryIO, TextIO
 
 from . import __version__, krm
 from .config import ENV_CONFIG, Config, ConfigError, NoRulesError, build_config
@@ -26,17 +26,16 @@ EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 ENV_ERROR_LOG = "REGISTRY_REWRITE_ERROR_LOG"
 
 
-class _Parser(argparse.ArgumentParser):
+class UsageParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line and exit 2 like every other one."""
+
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(EXIT_USAGE, f"{PROG}: usage error: {message} (see --help)\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
-        prog=PROG,
-        description="Rewrite container image references in a multi-document YAML stream "
-        "(stdin → stdout) by Registry Connect imageReplacementRules.",
-    )
+def add_rule_options(parser: argparse.ArgumentParser) -> None:
+    """The options every subcommand shares: where the rules come from, how
+    strict to be, and where else diagnostics go."""
     parser.add_argument("-c", "--config", metavar="RULES.yaml",
                         help=f"rules file or Palette pack values file (default: ${ENV_CONFIG})")
     parser.add_argument("--rule", action="append", default=[], metavar="SRC=DST",
@@ -44,13 +43,23 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--all", dest="all_prefix", metavar="PREFIX",
                         help='the "all" rule: prefix every image not matched by a source rule')
     parser.add_argument("--strict", action="store_true",
-                        help="treat warnings (invalid image values) as errors (exit 1)")
+                        help="treat warnings (invalid image values, uncovered images) as "
+                        "errors (exit 1)")
     parser.add_argument("--rewrite-unknown", action="store_true",
-                        help="also rewrite image-like values that no extractor covers "
+                        help="also take image-like values that no extractor covers "
                         "(instead of warning about them)")
     parser.add_argument("--error-log", metavar="FILE",
                         help=f"also append diagnostics to FILE (default: ${ENV_ERROR_LOG}); "
                         "Helm 4 hides a post-renderer's stderr")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = UsageParser(
+        prog=PROG,
+        description="Rewrite container image references in a multi-document YAML stream "
+        "(stdin → stdout) by Registry Connect imageReplacementRules.",
+    )
+    add_rule_options(parser)
     parser.add_argument("config_object", nargs="?", metavar="CONFIG_OBJECT",
                         help="a configuration object file with imageReplacementRules (at the "
                         "top level, in spec, or in a ConfigMap's data): the kustomize legacy "
@@ -67,7 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-class _Reporter:
+class Reporter:
     """Writes diagnostics to stderr and, when asked, to an error log file."""
 
     def __init__(self, stderr: TextIO, log_path: str | None) -> None:
@@ -90,7 +99,7 @@ class _Reporter:
 
 
 def rewrite_stream(
-    ctx: Context, chunks: Iterable[Chunk], stdout: BinaryIO, report: _Reporter,
+    ctx: Context, chunks: Iterable[Chunk], stdout: BinaryIO, report: Reporter,
     post: PostProcess | None = None,
 ) -> int:
     outcomes = run(iter(chunks), ctx)
@@ -108,69 +117,15 @@ def _uses_postprocess(config: Config, report_path: str | None) -> bool:
                 or config.pull_secret)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else list(argv)
-    if argv[:1] == ["images"]:
-        from .images_command import main as images_main
+def reporter_for(args: argparse.Namespace) -> Reporter:
+    return Reporter(sys.stderr, args.error_log or os.environ.get(ENV_ERROR_LOG) or None)
 
-        return images_main(argv[1:])
-    args = build_parser().parse_args(argv)
-    log_path = args.error_log or os.environ.get(ENV_ERROR_LOG) or None
-    report = _Reporter(sys.stderr, log_path)
-    legacy: list[krm.Layer] = []
-    configs: list[Config] = []
 
-    def configure(layers: Sequence[krm.Layer] = ()) -> Context:
-        """The run's context; a ResourceList adds its functionConfig rules as a layer."""
-        config = build_config(args.config, args.rule, args.all_prefix, layers=[*legacy, *layers],
-                              allow_flags=args.allow)
-        configs.append(config)
-        return Context(config.rules, build_table(config.extractors), strict=args.strict,
-                       rewrite_unknown=args.rewrite_unknown)
-
-    ctx: Context | None = None
-    no_rules: NoRulesError | None = None
+def guarded(report: Reporter, body: Callable[[], int]) -> int:
+    """Run a command's body with the promises of the edge: a closed pipe is a
+    quiet exit 1, ^C is 130, and anything unexpected is one line, never a traceback."""
     try:
-        if args.config_object:
-            legacy.append(krm.read_config_object(args.config_object))
-        ctx = configure()
-    except NoRulesError as err:
-        no_rules = err  # a ResourceList on stdin may still bring them
-    except ConfigError as err:
-        report(Diagnostic("error", f"configuration: {err}"))
-        return EXIT_USAGE
-    for warning in configs[-1].warnings if configs else ():
-        report(Diagnostic("warning", f"configuration: {warning}"))
-    try:
-        report_file = (sys.stderr if args.report == "-" else
-                       open(args.report, "w", encoding="utf-8") if args.report else None)
-    except OSError as err:
-        report(Diagnostic("error", f"--report {args.report}: {err.strerror}"))
-        return EXIT_USAGE
-    try:
-        # The first document decides: a KRM ResourceList is answered whole,
-        # anything else streams.  A terminal is not waited on without rules.
-        chunks = split_documents(sys.stdin.buffer)
-        first = next(chunks, None) if ctx is not None or not sys.stdin.isatty() else None
-        resource_list = krm.parse_resource_list(first.data) if first else None
-        if first and resource_list is not None:
-            data, diagnostics = krm.run(first, chunks, resource_list, configure)
-            sys.stdout.buffer.write(data)
-            sys.stdout.buffer.flush()
-            for diagnostic in diagnostics:
-                report(diagnostic)
-            if configs and _uses_postprocess(configs[-1], args.report):
-                # fail closed: a policy gate that silently passes is worse than none
-                report(Diagnostic("error", "configuration: --allow/allow, --report, "
-                                  "credentials and pullSecret are not applied to a KRM "
-                                  "ResourceList; run registry-rewrite as a filter or in Helm"))
-            return EXIT_ERROR if report.errors else EXIT_OK
-        if ctx is None:
-            report(Diagnostic("error", f"configuration: {no_rules}"))
-            return EXIT_USAGE
-        head = [first] if first else []
-        post = PostProcess(configs[-1], report_file, report_compact=args.report == "-")
-        return rewrite_stream(ctx, itertools.chain(head, chunks), sys.stdout.buffer, report, post)
+        return body()
     except BrokenPipeError:
         # The reader went away (e.g. `| head`); nothing useful left to say.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -180,3 +135,86 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as err:  # the promise: never a traceback
         report(Diagnostic("error", f"internal error: {type(err).__name__}: {err}"))
         return EXIT_ERROR
+
+
+class _Run:
+    """One invocation's configuration, built once from the command line and,
+    when stdin is a KRM ResourceList, again with its functionConfig as a layer."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.legacy: list[krm.Layer] = []
+        self.config: Config | None = None
+
+    def configure(self, layers: Sequence[krm.Layer] = ()) -> Context:
+        args = self.args
+        self.config = build_config(args.config, args.rule, args.all_prefix,
+                                   layers=[*self.legacy, *layers], allow_flags=args.allow)
+        return Context(self.config.rules, build_table(self.config.extractors),
+                       strict=args.strict, rewrite_unknown=args.rewrite_unknown)
+
+
+def _answer_resource_list(run_: _Run, first: Chunk, chunks: Iterator[Chunk],
+                          resource_list: Any, report: Reporter) -> int:
+    data, diagnostics = krm.run(first, chunks, resource_list, run_.configure)
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
+    for diagnostic in diagnostics:
+        report(diagnostic)
+    if run_.config is not None and _uses_postprocess(run_.config, run_.args.report):
+        # fail closed: a policy gate that silently passes is worse than none
+        report(Diagnostic("error", "configuration: --allow/allow, --report, "
+                          "credentials and pullSecret are not applied to a KRM "
+                          "ResourceList; run registry-rewrite as a filter or in Helm"))
+    return EXIT_ERROR if report.errors else EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["images"]:
+        from .images_command import main as images_main
+
+        return images_main(argv[1:])
+    args = build_parser().parse_args(argv)
+    report = reporter_for(args)
+    run_ = _Run(args)
+    ctx: Context | None = None
+    no_rules: NoRulesError | None = None
+    try:
+        if args.config_object:
+            run_.legacy.append(krm.read_config_object(args.config_object))
+        ctx = run_.configure()
+    except NoRulesError as err:
+        no_rules = err  # a ResourceList on stdin may still bring them
+    except ConfigError as err:
+        report(Diagnostic("error", f"configuration: {err}"))
+        return EXIT_USAGE
+    for warning in run_.config.warnings if run_.config else ():
+        report(Diagnostic("warning", f"configuration: {warning}"))
+    try:
+        report_file = (sys.stderr if args.report == "-" else
+                       open(args.report, "w", encoding="utf-8") if args.report else None)
+    except OSError as err:
+        report(Diagnostic("error", f"--report {args.report}: {err.strerror}"))
+        return EXIT_USAGE
+
+    def body() -> int:
+        # The first document decides: a KRM ResourceList is answered whole,
+        # anything else streams.  A terminal is not waited on without rules.
+        chunks = split_documents(sys.stdin.buffer)
+        first = next(chunks, None) if ctx is not None or not sys.stdin.isatty() else None
+        resource_list = krm.parse_resource_list(first.data) if first else None
+        if first and resource_list is not None:
+            return _answer_resource_list(run_, first, chunks, resource_list, report)
+        if ctx is None or run_.config is None:
+            report(Diagnostic("error", f"configuration: {no_rules}"))
+            return EXIT_USAGE
+        head = [first] if first else []
+        post = PostProcess(run_.config, report_file, report_compact=args.report == "-")
+        return rewrite_stream(ctx, itertools.chain(head, chunks), sys.stdout.buffer, report, post)
+
+    try:
+        return guarded(report, body)
+    finally:
+        if report_file is not None and report_file is not sys.stderr:
+            report_file.close()
