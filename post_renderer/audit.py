@@ -49,7 +49,9 @@ def _resources(root: Any, prefix: str = "") -> Iterator[tuple[str, dict[str, Any
         yield prefix, root
 
 
-def find_uncovered(root: Any, covered: set[int], skip_values: frozenset[str]) -> Iterator[ImageField]:
+def find_uncovered(
+    root: Any, covered: set[int], skip_values: frozenset[str]
+) -> Iterator[ImageField]:
     """Image-like scalars whose start offset is not in `covered`.
 
     Iterative, and each container node is visited once even when aliases
@@ -73,7 +75,8 @@ def find_uncovered(root: Any, covered: set[int], skip_values: frozenset[str]) ->
                         stack.append((item, f"{path}[{i}]", False))
                     elif isinstance(item, Scalar):
                         match = _FLAG.match(item)
-                        if match and item.start not in covered and _is_reference(item[match.end():]):
+                        if (match and item.start not in covered
+                                and _is_reference(item[match.end():])):
                             yield ImageField(f"{path}[{i}]", item, resource,
                                              span=(match.end(), len(item)))
                 continue

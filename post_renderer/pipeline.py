@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from .diagnostics import Diagnostic
 from .audit import find_uncovered
+from .diagnostics import Diagnostic
 from .extractors import ExtractorTable, ImageField, find_images
 from .locate import LocateError, Scalar, locate
 from .rules import Invalid, Rewrite, RuleSet, decide
@@ -86,9 +86,9 @@ def process_chunk(chunk: Chunk, ctx: Context) -> Outcome:
     try:
         root = locate(text).root
     except LocateError as err:
-        line = chunk.line + err.line if err.line is not None else None
         return Outcome(chunk.data, [Diagnostic(
-            "error", f"malformed YAML: {err}", chunk.index, line=line)])
+            "error", f"malformed YAML: {err}", chunk.index,
+            line=None if err.line is None else chunk.line + err.line)])
     edits: list[Edit] = []
     outcome = Outcome(chunk.data)
     covered: set[int] = set()

@@ -87,9 +87,9 @@ def test_corpus_workload_images(path: Path) -> None:
     docs_out = list(YAML(typ="safe").load_all(out))
     assert len(docs_out) == len(docs_in)
     rewritten = 0
-    for old, new in zip(docs_in, docs_out):
+    for old, new in zip(docs_in, docs_out, strict=True):
         if isinstance(old, dict) and old.get("kind") in WORKLOAD_KINDS:
-            for before, after in zip(pod_spec_images(old), pod_spec_images(new)):
+            for before, after in zip(pod_spec_images(old), pod_spec_images(new), strict=True):
                 decision = decide(before, RULES)
                 assert after == (decision.new if isinstance(decision, Rewrite) else before)
                 rewritten += after != before

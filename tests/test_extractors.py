@@ -79,7 +79,7 @@ def test_audit_names_every_uncovered_image() -> None:
     assert result.stdout.decode() == UNKNOWN
     lines = stderr_lines(result)
     assert len(lines) == len(AUDITED)
-    for line, path in zip(lines, AUDITED):
+    for line, path in zip(lines, AUDITED, strict=True):
         assert line.startswith("registry-rewrite: warning: document 0 (Widget/gadget), line ")
         assert f", {path}: 'src.example.com/" in line and "extractor" in line
 

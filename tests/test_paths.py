@@ -47,7 +47,7 @@ def jsonpath_ng(root: Any, expression: str) -> list[tuple[str, Any]]:
 def same(a: list[tuple[str, Any]], b: list[tuple[str, Any]]) -> bool:
     """Equal paths, and the very same value objects (not copies)."""
     return [p for p, _ in a] == [p for p, _ in b] and all(
-        x is y for (_, x), (_, y) in zip(a, b))
+        x is y for (_, x), (_, y) in zip(a, b, strict=True))
 
 
 def test_every_builtin_expression_takes_the_fast_path() -> None:

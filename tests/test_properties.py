@@ -230,7 +230,7 @@ def test_stream_properties(text: str) -> None:
     assert len(outcomes) == text.count("---\n") + text.count("---\r\n")
     before, after = load_all(data), load_all(out)
     assert len(before) == len(after)
-    for old, new in zip(before, after):
+    for old, new in zip(before, after, strict=True):
         assert new == (map_images(old, expected_image) if holds_workloads(old) else old)
     # idempotence
     again, _ = rewrite_bytes(out, CTX)

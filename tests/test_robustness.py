@@ -95,13 +95,13 @@ def check(
         assert any(": error: " in line for line in lines)
     docs_in, docs_out = documents(data), documents(result.stdout)
     assert len(docs_out) == len(docs_in)
-    for before, after in zip(docs_in, docs_out):
+    for before, after in zip(docs_in, docs_out, strict=True):
         if exact:
             assert after.replace(PREFIX, b"") == before.replace(PREFIX, b"")
         else:
             old, new = before.splitlines(), after.splitlines()
             assert len(old) == len(new)
-            assert all(a == b or b"image" in a for a, b in zip(old, new))
+            assert all(a == b or b"image" in a for a, b in zip(old, new, strict=True))
     if rewritten is not None:
         assert result.stdout.count(PREFIX) - data.count(PREFIX) == rewritten
     return lines
@@ -194,7 +194,7 @@ def test_truncated_documents() -> None:
     lines = check(result, data, exit_code=1, exact=False)  # `quay.io` alone is a Hub name
     failed = {int(line.split("document ")[1].split(",")[0]) for line in errors(lines)}
     docs_out = documents(result.stdout)
-    for index, (cut, out) in enumerate(zip(cuts, docs_out)):
+    for index, (cut, out) in enumerate(zip(cuts, docs_out, strict=True)):
         if index in failed:
             assert out == b"---\n" + cut + b"\n"  # an error: passed through unchanged
     assert 0 < len(failed) < len(cuts)
