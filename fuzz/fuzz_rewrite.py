@@ -77,7 +77,7 @@ def check(data: bytes) -> None:
     chunks = list(split_documents(io.BytesIO(data)))
     assert len(outcomes) == len(chunks), "documents out != documents in"
     assert b"".join(c.data for c in chunks) == data, "split lost or added bytes"
-    for chunk, outcome in zip(chunks, outcomes):
+    for chunk, outcome in zip(chunks, outcomes, strict=True):
         if not any(o.rewritten for o in outcome.occurrences):
             assert outcome.data == chunk.data, f"document {chunk.index} changed without a rewrite"
     step = 1 + (data[0] % 97 if data else 0)

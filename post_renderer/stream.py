@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import BinaryIO, NamedTuple
+from typing import BinaryIO
 
 BLOCK_SIZE = 1 << 20
 
@@ -32,18 +32,31 @@ _BOUNDARY_AFTER_NEWLINE = re.compile(rb"\n" + _MARKER)
 _BOUNDARY_HERE = re.compile(_MARKER)
 
 
-class Chunk(NamedTuple):
+class Chunk:
     """One document's bytes, separators and comments included.
 
     `index` counts chunks from 0 in input order; `line` is the 1-based input
     line the chunk starts on, so messages can point into the whole stream.
-    A NamedTuple, like the other small values of the hot path: each frozen
-    dataclass costs about a millisecond of start-up in exec'd methods.
+    A plain slotted class: a frozen dataclass costs about a millisecond of
+    start-up in exec'd methods, and a NamedTuple cannot have a field named
+    `index` (tuple.index).
     """
 
-    index: int
-    line: int
-    data: bytes
+    __slots__ = ("index", "line", "data")
+
+    def __init__(self, index: int, line: int, data: bytes) -> None:
+        self.index, self.line, self.data = index, line, data
+
+    def __repr__(self) -> str:
+        return f"Chunk(index={self.index}, line={self.line}, data={self.data!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Chunk):
+            return NotImplemented
+        return (self.index, self.line, self.data) == (other.index, other.line, other.data)
+
+    def __hash__(self) -> int:
+        return hash((self.index, self.line, self.data))
 
 
 def _cuts(buf: bytearray, start: int, end: int) -> Iterator[int]:
@@ -85,16 +98,26 @@ def split_documents(stream: BinaryIO, block_size: int = BLOCK_SIZE) -> Iterator[
                 complete = newline + 1
         if complete <= scanned:
             continue
+        # Copy the finished documents out (once, through a memoryview) and drop
+        # them from the buffer before handing them on, so that a large document
+        # is held once, not twice, while it is processed.
         begin = 0
-        for cut in _cuts(buf, scanned, complete):
-            if cut > begin:
-                data = bytes(buf[begin:cut])
-                yield Chunk(index, line, data)
-                index += 1
-                line += data.count(b"\n")
-                begin = cut
+        done: list[bytes] = []
+        with memoryview(buf) as view:
+            for cut in _cuts(buf, scanned, complete):
+                if cut > begin:
+                    done.append(bytes(view[begin:cut]))
+                    begin = cut
         del buf[:begin]
         scanned = complete - begin
         complete = scanned
+        done.reverse()
+        while done:
+            data = done.pop()
+            yield Chunk(index, line, data)
+            index += 1
+            line += data.count(b"\n")
     if buf:
-        yield Chunk(index, line, bytes(buf))
+        data = bytes(buf)
+        del buf[:]
+        yield Chunk(index, line, data)
