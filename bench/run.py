@@ -1,0 +1,454 @@
+#!/usr/bin/env python3
+"""Benchmark registry-rewrite against its floor (`cat`) and its peers.
+
+Why a script and not timed tests: wall time on a shared 2-core machine is
+noisy, so speed is reported as medians over several runs, side by side with
+the tools a user would compare us with, measured in the same run:
+
+- `cat`, the floor: what moving the bytes through a pipe costs;
+- `python3 -c pass`, the floor for any Python tool (interpreter start-up);
+- a naive Python post-renderer: ruamel.yaml round-trip `load_all` + `dump_all`;
+- `kustomize build` with an `images:` entry per distinct image name, the
+  rewrite users already know (only when kustomize is installed).
+
+Every run is a fresh subprocess fed through a pipe, like Helm feeds a
+post-renderer.  Peak RSS is measured by GNU time (`/usr/bin/time -f %M`), which
+forks the command from its own small process.  Two easier ways give wrong
+figures here: `getrusage(RUSAGE_CHILDREN)` deltas cannot give a per-run peak
+(its `ru_maxrss` is the maximum over all children so far), and the rusage of a
+child forked straight from this script starts at this script's own RSS (Linux
+carries the pre-exec high-water mark over `exec`: `cat` showed 19 MB).  Without
+GNU time, `os.wait4` is used and the RSS column says it is an upper bound.
+
+Inputs are built in a temporary directory from ../shared/corpus (never copied
+into the project): the 7 distinct charts concatenated (ingress-nginx-palette
+is left out: it repeats ingress-nginx's resource names, which kustomize
+rejects), the small chart ingress-nginx.yaml alone, and the corpus repeated to
+1x, 10x, 40x and 52x (>= 50 MB) for the scaling runs.
+
+Usage: python3 bench/run.py [--repeat N] [--quick] > bench/RESULTS.md
+Markdown goes to stdout, progress to stderr.  Without the corpus it prints
+why and exits 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus"
+CHARTS = ("argo-workflows", "cert-manager", "ingress-nginx", "kafka",
+          "kube-prometheus-stack", "postgresql", "redis")
+SMALL_CHART = "ingress-nginx"
+SCALES = (1, 10, 40, 52)  # 52 x 0.98 MB >= 50 MB
+MB = 1_000_000
+BLOCK = 1 << 16
+
+# The seed rules plus Docker Hub / Quay mirrors.  mirrors.yaml also has the
+# source rule that `registry.internal.example:5000` (redis) needs, because
+# `all` cannot prefix a registry with a port; localhost:5000 (the
+# kube-prometheus-stack Alertmanager) gets one too, for when that kind is
+# extracted.
+RULE_ARGS = ("-c", str(ROOT / "fixtures" / "rules" / "mirrors.yaml"),
+             "--rule", "localhost:5000=mirror.example.com/local")
+
+RUAMEL_ROUND_TRIP = (
+    "import sys\n"
+    "from ruamel.yaml import YAML\n"
+    "yaml = YAML()\n"
+    "yaml.dump_all(yaml.load_all(sys.stdin), sys.stdout)\n"
+)
+
+# Targets from issue 6.
+TARGET_VS_KUSTOMIZE = 0.15
+TARGET_VS_RUAMEL = 0.04
+TARGET_SMALL_SECONDS = 0.2
+TARGET_RSS_MB = 100
+
+
+@dataclass(frozen=True)
+class Run:
+    wall: float
+    max_rss_kb: int
+    returncode: int
+    out_bytes: int
+    stderr: bytes
+
+
+@dataclass(frozen=True)
+class Result:
+    label: str
+    input_bytes: int
+    runs: tuple[Run, ...]
+
+    @property
+    def wall(self) -> float:
+        return statistics.median(r.wall for r in self.runs)
+
+    @property
+    def rss_mb(self) -> float:
+        return max(r.max_rss_kb for r in self.runs) / 1024
+
+    @property
+    def mb_per_s(self) -> float:
+        return self.input_bytes / MB / self.wall
+
+
+def log(message: str) -> None:
+    print(f"bench: {message}", file=sys.stderr, flush=True)
+
+
+GNU_TIME = "/usr/bin/time"
+
+
+def has_gnu_time() -> bool:
+    try:
+        out = subprocess.run([GNU_TIME, "-f", "%M", "true"], capture_output=True, text=True)
+    except OSError:
+        return False
+    return out.returncode == 0 and out.stderr.strip().isdigit()
+
+
+USE_GNU_TIME = has_gnu_time()
+
+
+def run_once(cmd: Sequence[str], stdin_path: Path | None, cwd: Path | None = None) -> Run:
+    """One subprocess: stdin streamed from a file through a pipe, stdout drained."""
+    counted = [0]
+    err_parts: list[bytes] = []
+    rss_file = None
+    if USE_GNU_TIME:
+        handle, rss_file = tempfile.mkstemp(prefix="rr-bench-rss-")
+        os.close(handle)
+        cmd = [GNU_TIME, "-f", "%M", "-o", rss_file, *cmd]
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        list(cmd), cwd=cwd, stdin=subprocess.PIPE if stdin_path else subprocess.DEVNULL,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+
+    def feed() -> None:
+        assert proc.stdin is not None and stdin_path is not None
+        try:
+            with stdin_path.open("rb") as source:
+                while block := source.read(BLOCK):
+                    proc.stdin.write(block)
+        except BrokenPipeError:
+            pass
+        finally:
+            try:
+                proc.stdin.close()
+            except BrokenPipeError:
+                pass
+
+    def drain() -> None:
+        assert proc.stdout is not None
+        while block := proc.stdout.read(BLOCK):
+            counted[0] += len(block)
+
+    def drain_err() -> None:
+        assert proc.stderr is not None
+        err_parts.append(proc.stderr.read())
+
+    threads = [threading.Thread(target=drain), threading.Thread(target=drain_err)]
+    if stdin_path:
+        threads.append(threading.Thread(target=feed))
+    for thread in threads:
+        thread.start()
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    for thread in threads:
+        thread.join()
+    max_rss_kb = usage.ru_maxrss
+    if rss_file:
+        # GNU time writes "Command exited with non-zero status N" first when it did.
+        lines = Path(rss_file).read_text().split()
+        os.unlink(rss_file)
+        max_rss_kb = int(lines[-1]) if lines and lines[-1].isdigit() else max_rss_kb
+    return Run(wall, max_rss_kb, proc.returncode, counted[0], b"".join(err_parts))
+
+
+def measure(label: str, cmd: Sequence[str], stdin_path: Path | None, input_bytes: int,
+            repeat: int, cwd: Path | None = None, ok: Sequence[int] = (0,)) -> Result:
+    runs = []
+    for _ in range(repeat):
+        run = run_once(cmd, stdin_path, cwd)
+        if run.returncode not in ok:
+            message = run.stderr.decode(errors="replace").strip().splitlines()
+            raise SystemExit(f"bench: {label}: exit {run.returncode}: "
+                             f"{message[-1] if message else 'no message'}")
+        runs.append(run)
+    result = Result(label, input_bytes, tuple(runs))
+    log(f"{label}: median {result.wall:.3f} s, {result.rss_mb:.1f} MB peak")
+    return result
+
+
+def registry_rewrite_command(explicit: str | None) -> list[str]:
+    """The console script itself: a pyenv shim in front of it would add its own
+    start-up (~70 ms here) to every figure."""
+    if explicit:
+        return explicit.split()
+    beside = Path(sys.executable).with_name("registry-rewrite")
+    found = str(beside) if beside.exists() else shutil.which("registry-rewrite")
+    if not found:
+        raise SystemExit("bench: registry-rewrite is not installed (pip install -e .)")
+    return [found]
+
+
+def byte_compile() -> str:
+    """Write the package's .pyc files, as `pip install` does.
+
+    An editable install run with PYTHONDONTWRITEBYTECODE=1 (as on this
+    machine) recompiles every module of the package from source on every run,
+    ~15 ms that no installed copy pays; the figures are for an installed tool.
+    """
+    import compileall
+
+    ok = compileall.compile_dir(str(ROOT / "post_renderer"), quiet=1, force=False)
+    return "package byte-compiled first (as pip install does)" if ok else \
+        "byte-compiling the package failed: figures include compiling from source"
+
+
+def kustomize_binary() -> str | None:
+    local = ROOT / ".tools" / "bin" / "kustomize"
+    return str(local) if local.exists() else shutil.which("kustomize")
+
+
+_IMAGE_LINE = re.compile(r"""^\s*-?\s*image:\s*["']?([^"'\s#]+)""", re.M)
+
+
+def kustomize_images(text: str) -> list[tuple[str, str]]:
+    """(name, newName) for every distinct image name in the stream, rewritten by
+    our own rules, so kustomize does the same work we do."""
+    sys.path.insert(0, str(ROOT))
+    from post_renderer.config import build_config
+    from post_renderer.reference import ReferenceError, parse_reference
+    from post_renderer.rules import Rewrite, decide
+
+    rules = build_config(RULE_ARGS[1], [RULE_ARGS[3]]).rules
+    pairs: dict[str, str] = {}
+    for value in _IMAGE_LINE.findall(text):
+        try:
+            ref = parse_reference(value)
+        except ReferenceError:
+            continue
+        decision = decide(value, rules)
+        if isinstance(decision, Rewrite):
+            pairs.setdefault(ref.name, decision.new[: len(decision.new) - len(ref.suffix)])
+    return sorted(pairs.items())
+
+
+TARGET_HOSTS = (b"mirror.example.com/", b"example.registry.com/")
+
+
+def count_rewritten(cmd: Sequence[str], stdin_path: Path | None) -> int:
+    """How many values point at a mirror after one run: a check that both tools
+    did the work they are timed for."""
+    with (stdin_path.open("rb") if stdin_path else open(os.devnull, "rb")) as source:
+        out = subprocess.run(list(cmd), stdin=source, capture_output=True).stdout
+    return sum(out.count(host) for host in TARGET_HOSTS)
+
+
+def write_kustomization(directory: Path, corpus: Path, images: list[tuple[str, str]]) -> None:
+    directory.mkdir()
+    shutil.copyfile(corpus, directory / "corpus.yaml")
+    lines = ["apiVersion: kustomize.config.k8s.io/v1beta1", "kind: Kustomization",
+             "resources:", "- corpus.yaml", "images:"]
+    for name, new_name in images:
+        lines += [f"- name: {name}", f"  newName: {new_name}"]
+    (directory / "kustomization.yaml").write_text("\n".join(lines) + "\n")
+
+
+def version_of(cmd: Sequence[str]) -> str:
+    try:
+        out = subprocess.run(list(cmd), capture_output=True, text=True, timeout=30)
+    except OSError:
+        return "?"
+    return (out.stdout or out.stderr).strip().splitlines()[0] if (out.stdout or out.stderr) else "?"
+
+
+def git_commit() -> str:
+    out = subprocess.run(["git", "-C", str(ROOT), "log", "-1", "--format=%h %s"],
+                         capture_output=True, text=True)
+    dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--",
+                            "post_renderer"], capture_output=True, text=True).stdout.strip()
+    return out.stdout.strip() + (" (post_renderer/ has uncommitted changes)" if dirty else "")
+
+
+def verdict(ok: bool) -> str:
+    return "met" if ok else "**missed**"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--repeat", type=int, default=7, help="runs per fast measurement")
+    parser.add_argument("--slow-repeat", type=int, default=3,
+                        help="runs for the ruamel round-trip and the scale runs")
+    parser.add_argument("--quick", action="store_true", help="one run each, no 40x/52x")
+    parser.add_argument("--cmd", help="registry-rewrite command to measure (default: the "
+                        "console script beside this Python)")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.repeat = args.slow_repeat = 1
+    missing = [c for c in CHARTS if not (args.corpus / f"{c}.yaml").is_file()]
+    if missing:
+        print(f"bench: skipped: shared corpus not found at {args.corpus} "
+              f"(missing {', '.join(missing)}.yaml)")
+        return 0
+
+    rr = registry_rewrite_command(args.cmd) + list(RULE_ARGS)
+    compiled = byte_compile()
+    kustomize = kustomize_binary()
+    python = sys.executable
+    scales = SCALES[:2] if args.quick else SCALES
+
+    with tempfile.TemporaryDirectory(prefix="rr-bench-") as tmp_name:
+        tmp = Path(tmp_name)
+        corpus = tmp / "corpus.yaml"
+        corpus.write_bytes(b"".join((args.corpus / f"{c}.yaml").read_bytes() for c in CHARTS))
+        small = args.corpus / f"{SMALL_CHART}.yaml"
+        size, small_size = corpus.stat().st_size, small.stat().st_size
+
+        log(f"corpus {size} bytes, small chart {small_size} bytes")
+        results: dict[str, Result] = {}
+        results["rr"] = measure("registry-rewrite corpus", rr, corpus, size, args.repeat)
+        results["cat"] = measure("cat corpus", ["cat"], corpus, size, args.repeat)
+        results["ruamel"] = measure("ruamel round-trip corpus",
+                                    [python, "-c", RUAMEL_ROUND_TRIP], corpus, size,
+                                    args.slow_repeat)
+        images: list[tuple[str, str]] = []
+        rewritten = {"registry-rewrite": count_rewritten(rr, corpus)}
+        if kustomize:
+            images = kustomize_images(corpus.read_text(encoding="utf-8"))
+            write_kustomization(tmp / "kustomize", corpus, images)
+            rewritten["kustomize"] = count_rewritten(
+                [kustomize, "build", str(tmp / "kustomize")], None)
+            results["kustomize"] = measure("kustomize build corpus",
+                                           [kustomize, "build", str(tmp / "kustomize")], None,
+                                           size, args.repeat)
+        results["rr-small"] = measure("registry-rewrite small", rr, small, small_size,
+                                      args.repeat)
+        results["cat-small"] = measure("cat small", ["cat"], small, small_size, args.repeat)
+        results["python-small"] = measure("python3 -c pass", [python, "-c", "pass"], None,
+                                          small_size, args.repeat)
+
+        scaled: dict[int, Result] = {}
+        base = corpus.read_bytes()
+        for factor in scales:
+            path = tmp / f"corpus-{factor}x.yaml"
+            with path.open("wb") as out:
+                for _ in range(factor):
+                    out.write(base)
+            scaled[factor] = measure(f"registry-rewrite {factor}x", rr, path, len(base) * factor,
+                                     args.slow_repeat if factor > 1 else args.repeat)
+            path.unlink()
+
+    print(report(args, rr, kustomize, results, scaled, images, compiled, rewritten))
+    return 0
+
+
+def report(args: argparse.Namespace, rr: list[str], kustomize: str | None,
+           results: dict[str, Result], scaled: dict[int, Result],
+           images: list[tuple[str, str]], compiled: str, rewritten: dict[str, int]) -> str:
+    out: list[str] = []
+    add = out.append
+    rr_result, ruamel = results["rr"], results["ruamel"]
+    add("# Benchmark results\n")
+    add(f"Command: `python3 bench/run.py{' --quick' if args.quick else ''}` "
+        f"(repeat {args.repeat}, slow repeat {args.slow_repeat}); medians of wall time per "
+        "whole process; peak RSS is the largest of the runs "
+        + ("(GNU time `%M`).\n" if USE_GNU_TIME else "(`os.wait4`: an upper bound, it "
+           "includes this script's RSS at fork).\n"))
+    add(f"- Date: {datetime.date.today().isoformat()}; commit: {git_commit()}")
+    add(f"- Machine: {os.cpu_count()} CPUs, {platform.system()} {platform.machine()}, "
+        f"Python {platform.python_version()}; {compiled}")
+    shown = [Path(rr[0]).name, *(a.replace(f"{ROOT}/", "") for a in rr[1:])]
+    add(f"- registry-rewrite: `{' '.join(shown)}`")
+    if kustomize:
+        add(f"- kustomize: {version_of([kustomize, 'version'])} "
+            f"with {len(images)} `images:` entries (one per distinct image name, "
+            "newName from the same rules)")
+    else:
+        add("- kustomize: not installed (run scripts/install-tools); its rows are left out")
+    add("- values pointing at a mirror after one run: " + ", ".join(
+        f"{tool} {count}" for tool, count in rewritten.items())
+        + " (kustomize's `images:` covers PodSpec containers only; registry-rewrite also "
+        "rewrites CRD image fields, image flags and env vars)")
+    add("")
+    add(f"## Corpus: 7 distinct charts concatenated ({rr_result.input_bytes / MB:.2f} MB)\n")
+    add("| tool | median wall s | MB/s | peak RSS MB | registry-rewrite / tool |")
+    add("|---|---:|---:|---:|---:|")
+    rows = [("registry-rewrite", rr_result), ("cat (floor)", results["cat"]),
+            ("ruamel.yaml round-trip", ruamel)]
+    if "kustomize" in results:
+        rows.append(("kustomize build (`images:`)", results["kustomize"]))
+    for name, result in rows:
+        ratio = rr_result.wall / result.wall
+        add(f"| {name} | {result.wall:.3f} | {result.mb_per_s:.2f} | {result.rss_mb:.1f} "
+            f"| {ratio:.3f}x |")
+    add("")
+    add(f"## Small chart: {SMALL_CHART}.yaml alone ({results['rr-small'].input_bytes} bytes)\n")
+    add("| tool | median wall s | peak RSS MB |")
+    add("|---|---:|---:|")
+    for name, key in (("registry-rewrite", "rr-small"), ("cat (floor)", "cat-small"),
+                      ("python3 -c pass (interpreter floor)", "python-small")):
+        add(f"| {name} | {results[key].wall:.3f} | {results[key].rss_mb:.1f} |")
+    add("")
+    add("## Scale: the corpus repeated, streamed through a pipe\n")
+    add("| input | MB | median wall s | MB/s | peak RSS MB |")
+    add("|---|---:|---:|---:|---:|")
+    for factor, result in scaled.items():
+        add(f"| {factor}x | {result.input_bytes / MB:.1f} | {result.wall:.2f} "
+            f"| {result.mb_per_s:.2f} | {result.rss_mb:.1f} |")
+    factors = sorted(scaled)
+    marginal = ""
+    if len(factors) >= 2 and factors[-1] > factors[1]:
+        lo, hi = scaled[factors[1]], scaled[factors[-1]]
+        rate = (hi.input_bytes - lo.input_bytes) / MB / (hi.wall - lo.wall)
+        marginal = (f"Marginal throughput between {factors[1]}x and {factors[-1]}x: "
+                    f"{rate:.2f} MB/s (start-up excluded; equal to the MB/s above when "
+                    "time grows linearly).")
+        add("\n" + marginal)
+    add("")
+    add("## Targets (issue 6)\n")
+    add("| target | measured | |")
+    add("|---|---:|---|")
+    if "kustomize" in results:
+        ratio = rr_result.wall / results["kustomize"].wall
+        add(f"| corpus wall <= {TARGET_VS_KUSTOMIZE}x kustomize | {ratio:.3f}x "
+            f"| {verdict(ratio <= TARGET_VS_KUSTOMIZE)} |")
+    ratio = rr_result.wall / ruamel.wall
+    add(f"| corpus wall <= {TARGET_VS_RUAMEL}x ruamel round-trip | {ratio:.3f}x "
+        f"| {verdict(ratio <= TARGET_VS_RUAMEL)} |")
+    small = results["rr-small"].wall
+    add(f"| small chart <= {TARGET_SMALL_SECONDS} s | {small:.3f} s "
+        f"| {verdict(small <= TARGET_SMALL_SECONDS)} |")
+    largest = scaled[factors[-1]]
+    add(f"| peak RSS < {TARGET_RSS_MB} MB at {largest.input_bytes / MB:.0f} MB "
+        f"| {largest.rss_mb:.1f} MB | {verdict(largest.rss_mb < TARGET_RSS_MB)} |")
+    if len(factors) >= 3:
+        first, last = scaled[factors[1]], largest
+        drift = last.mb_per_s / first.mb_per_s
+        add(f"| linear: MB/s at {factors[-1]}x vs {factors[1]}x | {drift:.2f} "
+            f"| {verdict(0.8 <= drift <= 1.25)} |")
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
