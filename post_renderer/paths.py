@@ -8,12 +8,15 @@ than parsing all its YAML (issue 6).  This module walks such paths directly;
 anything outside that subset still goes to jsonpath-ng, so user extractors
 keep the whole language.
 
-The walk reproduces jsonpath-ng 1.x exactly, quirks included, so that the
-fast path never changes what is found or how its path is written:
+On well-formed manifests the walk finds exactly what jsonpath-ng finds.
+Where jsonpath-ng's releases disagree with each other — `[*]` applied to
+something that is not a list: 1.8 treats a mapping or a string as a list of
+one, 1.16 yields a mapping's values and nothing for a string — the walk takes
+the Kubernetes reading instead of either quirk:
 - `a.b` matches a key that is present, whatever its value (even null);
-- `[*]` yields each item of a list; a mapping or a string is treated as a
-  list of one (jsonpath-ng's Slice "hack"), found at `[0]`; null yields
-  nothing;
+- `[*]` yields each item of a list, and nothing for anything else (a
+  `containers:` that is not a list holds no container; the audit still sees an
+  `image` key inside it and says so);
 - paths render as `a.b[0].c`, and matches come in document order.
 """
 
@@ -62,8 +65,6 @@ def find_simple(root: Any, steps: Steps) -> list[tuple[str, Any]]:
                 found.append((child_path, child))
             elif isinstance(child, list):
                 found.extend((f"{child_path}[{i}]", item) for i, item in enumerate(child))
-            elif child is not None:
-                found.append((f"{child_path}[0]", child))
         if not found:
             return found
         current = found
