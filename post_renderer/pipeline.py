@@ -29,6 +29,11 @@ class Context:
     # Rewrite image-like values no extractor covers (kbld-style) instead of warning.
     rewrite_unknown: bool = False
 
+    @property
+    def warning(self) -> str:
+        """The severity of what is only a warning, unless --strict made it an error."""
+        return "error" if self.strict else "warning"
+
 
 @dataclass(frozen=True, slots=True)
 class Occurrence:
@@ -102,7 +107,7 @@ def process_chunk(chunk: Chunk, ctx: Context) -> Outcome:
             _decide_field(chunk, image, ctx, edits, outcome)
         else:
             outcome.diagnostics.append(Diagnostic(
-                "error" if ctx.strict else "warning",
+                ctx.warning,
                 f"{_reference_text(image)!r} looks like an image but no extractor covers it; "
                 "add an extractor for this kind (see README, Extractors) or use --rewrite-unknown",
                 chunk.index, resource_label(image.resource), image.path,
@@ -119,10 +124,10 @@ def _decide_field(
     if value is None or (isinstance(value, Scalar) and value.is_null):
         return
     label = resource_label(image.resource)
-    warn = "error" if ctx.strict else "warning"
     if not isinstance(value, Scalar) or not value.is_string:
         outcome.diagnostics.append(Diagnostic(
-            warn, "image is not a string; left unchanged", chunk.index, label, image.path))
+            ctx.warning, "image is not a string; left unchanged", chunk.index, label, image.path,
+            line=chunk.line + value.line if isinstance(value, Scalar) else None))
         return
     reference = _reference_text(image)
     if reference in ctx.table.shape.skip_values:
@@ -136,7 +141,7 @@ def _decide_field(
         edits.append(Edit(value.start, value.end, value.style, str(value), new_value))
         rewritten, rule = decision.new, decision.rule.label
     elif isinstance(decision, Invalid):
-        severity = "error" if decision.is_error else warn
+        severity = "error" if decision.is_error else ctx.warning
         suffix = "" if decision.is_error else "; left unchanged"
         outcome.diagnostics.append(Diagnostic(
             severity, f"{reference!r}: {decision.message}{suffix}", chunk.index, label,
