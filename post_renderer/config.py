@@ -73,6 +73,12 @@ def load_yaml_text(text: str, origin: str) -> Any:
         return YAML(typ="safe", pure=False).load(text)
     except YAMLError as err:
         raise ConfigError(f"{origin}: not valid YAML: {_yaml_reason(err)}") from None
+    except (ValueError, TypeError, OverflowError) as err:
+        # A constructor failed on a value (e.g. the date 2020-13-45); its message
+        # may echo that value, which may be a password: name the kind only.
+        raise ConfigError(
+            f"{origin}: not valid YAML: a value cannot be read ({type(err).__name__})"
+        ) from None
 
 
 def rules_from_value(value: Any, origin: str) -> list[tuple[str, str]]:
@@ -293,6 +299,8 @@ def _yaml_reason(err: Exception) -> str:
     parts = []
     for text, mark in ((err.context, err.context_mark), (err.problem, err.problem_mark)):
         if text:
+            # 'found duplicate key "password" with value "…" (original value: "…")'
+            text = text.split(" with value ", 1)[0]
             where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
             parts.append(f"{text}{where}")
     return _one_line(": ".join(parts) or "invalid YAML")

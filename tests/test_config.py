@@ -94,3 +94,25 @@ def test_bad_flags(args: list[str]) -> None:
     result = run_cli(args, POD)
     assert result.returncode == 2
     assert_no_traceback(result)
+
+
+def test_duplicate_key_in_config_names_the_key_not_the_values(tmp_path: Path) -> None:
+    path = write(tmp_path, "imageReplacementRules:\n  quay.io: m.example.com\ncredentials:\n"
+                 "  - domain: m.example.com\n    username: u\n    password: hunter2-old\n"
+                 "    password: s3cr3t-NEW\n")
+    result = run_cli(["-c", path], POD)
+    assert result.returncode == 2
+    [line] = stderr_lines(result)
+    assert 'duplicate key "password"' in line
+    assert b"hunter2" not in result.stderr and b"s3cr3t" not in result.stderr
+
+
+@pytest.mark.parametrize("value", ["2020-13-45", "!!float s3cr3t"])
+def test_unreadable_value_is_a_usage_error_without_echo(tmp_path: Path, value: str) -> None:
+    path = write(tmp_path, f"imageReplacementRules:\n  quay.io: {value}\n")
+    result = run_cli(["-c", path], POD)
+    assert result.returncode == 2
+    assert_no_traceback(result)
+    [line] = stderr_lines(result)
+    assert path in line and "a value cannot be read" in line
+    assert b"s3cr3t" not in result.stderr
