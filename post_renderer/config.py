@@ -46,8 +46,6 @@ class Config:
     """Everything a run needs, validated."""
 
     rules: RuleSet
-    source: str = "<command line>"
-    raw_pairs: tuple[tuple[str, str], ...] = field(default=())
     extractors: tuple[Extractor, ...] = field(default=())
     credentials: CredentialSet = field(default_factory=CredentialSet)
     pull_secret: str | None = None  # an existing Secret to name in imagePullSecrets
@@ -209,12 +207,6 @@ def load_config_file(path: str) -> Any:
     return load_yaml_text(text, path)
 
 
-def read_config_file(path: str) -> tuple[list[tuple[str, str]], tuple[Extractor, ...]]:
-    """The rules and user extractors of one file."""
-    doc = load_config_file(path)
-    return rules_from_document(doc, path), extractors_from_document(doc, path)
-
-
 def parse_rule_flag(text: str) -> tuple[str, str]:
     source, sep, target = text.partition("=")
     if not sep or not source.strip() or not target.strip():
@@ -271,7 +263,7 @@ def build_config(
         rules = RuleSet.from_pairs(pairs)
     except ValueError as err:
         raise ConfigError(f"{origin}: {RULES_KEY}: {err}") from None
-    return Config(rules=rules, source=origin, raw_pairs=tuple(pairs), extractors=extractors,
+    return Config(rules=rules, extractors=extractors,
                   credentials=settings.credentials, pull_secret=settings.pull_secret,
                   allow=AllowList.parse([*settings.allow, *allow_flags]),
                   warnings=settings.credentials.warnings)

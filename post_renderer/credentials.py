@@ -112,7 +112,6 @@ class CredentialSet:
 
     credentials: tuple[Credential, ...] = ()
     warnings: tuple[str, ...] = ()
-    placeholders: int = 0  # entries skipped because their password is empty
 
     def for_domain(self, domain: str) -> Credential | None:
         return next((c for c in self.credentials if c.domain == domain), None)
@@ -240,7 +239,6 @@ def parse_credentials(
         raise CredentialError(f"{origin}: must be a list of {{domain, username, password}}")
     credentials: list[Credential] = []
     warnings: list[str] = []
-    placeholders = 0
     for i, entry in enumerate(value):
         what = f"{origin}[{i}]"
         if not isinstance(entry, Mapping):
@@ -262,7 +260,6 @@ def parse_credentials(
                        if "secretName" in entry else default_secret_name(domain))
         password = _value(entry, "password", what, environ, base_dir, resolve)
         if password is None:
-            placeholders += 1
             warnings.append(f"{what}: password is empty; no pull secret is generated for "
                             "this registry (set password or passwordRef)")
             continue
@@ -279,7 +276,7 @@ def parse_credentials(
                     f"{what}: Secret name {secret_name!r} is also used by {other.origin}; "
                     "set secretName")
         credentials.append(Credential(domain, secret_name, username, password, what))
-    return CredentialSet(tuple(credentials), tuple(warnings), placeholders)
+    return CredentialSet(tuple(credentials), tuple(warnings))
 
 
 def auth_key(domain: str) -> str:
