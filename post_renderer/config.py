@@ -59,7 +59,7 @@ class RegistrySettings:
 
     credentials: CredentialSet = field(default_factory=CredentialSet)
     pull_secret: str | None = None
-    allow: tuple[str, ...] = ()
+    allow: AllowList = field(default_factory=AllowList)
 
 
 def load_yaml_text(text: str, origin: str) -> Any:
@@ -109,10 +109,8 @@ def rules_from_document(doc: Any, origin: str) -> list[tuple[str, str]]:
         raise ConfigError(
             f"{origin}: expected a mapping with an `{RULES_KEY}` key, got {_type_name(doc)}"
         )
-    pack: Any = doc
-    for key in PACK_PATH:
-        pack = pack.get(key) if isinstance(pack, Mapping) else None
-    if isinstance(pack, Mapping) and RULES_KEY in pack:
+    pack = _pack_section(doc)
+    if pack is not None:
         return rules_from_value(pack[RULES_KEY], f"{origin}: {'.'.join(PACK_PATH)}.{RULES_KEY}")
     if "charts" in doc and RULES_KEY not in doc:
         raise ConfigError(
@@ -141,13 +139,19 @@ def extractors_from_document(doc: Any, origin: str) -> tuple[Extractor, ...]:
         raise ConfigError(str(err)) from None
 
 
-def _registry_section(doc: Any, origin: str) -> tuple[Mapping[str, Any] | None, str]:
-    """Where the keys beside the rules live, and how to name them in messages:
-    the pack's `registry` mapping in a pack values file, else the rules file."""
+def _pack_section(doc: Any) -> Mapping[str, Any] | None:
+    """The pack's `registry` mapping when `doc` is a pack values file holding the rules."""
     pack: Any = doc
     for key in PACK_PATH:
         pack = pack.get(key) if isinstance(pack, Mapping) else None
-    if isinstance(pack, Mapping) and RULES_KEY in pack:
+    return pack if isinstance(pack, Mapping) and RULES_KEY in pack else None
+
+
+def _registry_section(doc: Any, origin: str) -> tuple[Mapping[str, Any] | None, str]:
+    """Where the keys beside the rules live, and how to name them in messages:
+    the pack's `registry` mapping in a pack values file, else the rules file."""
+    pack = _pack_section(doc)
+    if pack is not None:
         return pack, f"{origin}: {'.'.join(PACK_PATH)}."
     return (doc if isinstance(doc, Mapping) else None), f"{origin}: "
 
@@ -186,8 +190,8 @@ def settings_from_document(
             f"`{CREDENTIALS_KEY}` (a generated one), not both")
     if pull_secret is not None:  # the pack's placeholder credentials are irrelevant then
         credentials = CredentialSet()
-    allow = _allow_values(section.get(ALLOW_KEY), f"{where}{ALLOW_KEY}")
-    _parse_allow(allow, f"{where}{ALLOW_KEY}")
+    allow_where = f"{where}{ALLOW_KEY}"
+    allow = _parse_allow(_allow_values(section.get(ALLOW_KEY), allow_where), allow_where)
     return RegistrySettings(credentials, pull_secret, allow)
 
 
@@ -240,7 +244,7 @@ def build_config(
         pairs, extractors = rules_from_document(doc, path), extractors_from_document(doc, path)
         settings = settings_from_document(doc, path, environ,
                                           resolve_credentials=resolve_credentials)
-    _parse_allow(allow_flags, "--allow")
+    flag_allow = _parse_allow(allow_flags, "--allow")
     env_rules = environ.get(ENV_RULES, "")
     named = [(f"${ENV_RULES}", rules_from_value(env_rules, f"${ENV_RULES}"))] if env_rules else []
     for layer_origin, layer_pairs in [*named, *layers]:
@@ -265,7 +269,7 @@ def build_config(
         raise ConfigError(f"{origin}: {RULES_KEY}: {err}") from None
     return Config(rules=rules, extractors=extractors,
                   credentials=settings.credentials, pull_secret=settings.pull_secret,
-                  allow=AllowList.parse([*settings.allow, *allow_flags]),
+                  allow=settings.allow + flag_allow,
                   warnings=settings.credentials.warnings)
 
 

@@ -20,14 +20,13 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 from .config import (
     RULES_KEY,
     ConfigError,
     NoRulesError,
-    load_yaml_text,
+    load_config_file,
     rules_from_document,
     rules_from_value,
 )
@@ -117,12 +116,7 @@ def _rules_in_section(section: Any, origin: str) -> list[tuple[str, str]]:
 
 def read_config_object(path: str) -> Layer:
     """The legacy exec plugin's argv[1]: a file holding its configuration object."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        reason = err.strerror if isinstance(err, OSError) else "not UTF-8 text"
-        raise ConfigError(f"{path}: cannot read configuration: {reason}") from None
-    return path, rules_from_object(load_yaml_text(text, path), path)
+    return path, rules_from_object(load_config_file(path), path)
 
 
 def run(

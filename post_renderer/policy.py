@@ -43,6 +43,13 @@ class AllowList:
                 raise ValueError(f"allow {value!r}: {err}") from None
         return cls(tuple(prefixes), tuple(prefixes.values()))
 
+    def __add__(self, other: AllowList) -> AllowList:
+        """Both lists, the first spelling of a prefix kept (config, then flags)."""
+        merged = dict(zip(self.prefixes, self.written, strict=True))
+        for prefix, written in zip(other.prefixes, other.written, strict=True):
+            merged.setdefault(prefix, written)
+        return AllowList(tuple(merged), tuple(merged.values()))
+
     def permits(self, image: str) -> bool:
         """True when `image` is a reference under one of the prefixes.  A value
         that is not a reference (an unrendered template) cannot be shown to be
