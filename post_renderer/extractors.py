@@ -256,28 +256,32 @@ def join_path(prefix: str, path: str) -> str:
     return prefix + path if path.startswith("[") else f"{prefix}.{path}"
 
 
+Matcher = Callable[[str], "re.Match[str] | None"]
+
+
 @cache
-def _glob_matcher(patterns: tuple[str, ...]) -> Callable[[str], re.Match[str] | None]:
+def _glob_matcher(patterns: tuple[str, ...]) -> Matcher:
     """One regex for a set of shell-style globs, same answers as fnmatchcase on
     each: looping fnmatchcase compiled ~40 patterns and ran ~40 matches per
     argument, a visible share of a run (issue 6)."""
     return re.compile("|".join(fnmatch.translate(p) for p in patterns) or "(?!)").match
 
 
-def _flag_value(item: str, flags: Sequence[str]) -> tuple[int, bool] | None:
+def _flag_value(item: str, is_flag: Matcher) -> tuple[int, bool] | None:
     """For an argument, (offset of the reference, False) when it is `--flag=REF`,
     (0, True) when it is a bare `--flag` whose value is the next item."""
     if not item.startswith("-"):
         return None
     name, eq, _ = item.lstrip("-").partition("=")
-    if item.startswith("---") or not _glob_matcher(tuple(flags))(name):
+    if item.startswith("---") or not is_flag(name):
         return None
     return (item.index("=") + 1, False) if eq else (0, True)
 
 
 def container_images(container: Any, path: str, resource: Any, pod_spec: str | None,
-                     flags: Sequence[str], env_names: Sequence[str]) -> Iterator[ImageField]:
-    """The image, image flags and image env vars of one container-shaped mapping."""
+                     is_flag: Matcher, is_env: Matcher) -> Iterator[ImageField]:
+    """The image, image flags and image env vars of one container-shaped mapping;
+    `is_flag`/`is_env` match flag names and env var names that carry images."""
     if not isinstance(container, dict):
         return
     if "image" in container:
@@ -287,7 +291,7 @@ def container_images(container: Any, path: str, resource: Any, pod_spec: str | N
         if not isinstance(items, list):
             continue
         for i, item in enumerate(items):
-            found = _flag_value(item, flags) if isinstance(item, str) else None
+            found = _flag_value(item, is_flag) if isinstance(item, str) else None
             if found is None:
                 continue
             offset, next_item = found
@@ -302,7 +306,7 @@ def container_images(container: Any, path: str, resource: Any, pod_spec: str | N
         for i, var in enumerate(env):
             if (isinstance(var, dict) and isinstance(var.get("name"), str)
                     and "value" in var
-                    and _glob_matcher(tuple(env_names))(var["name"])):
+                    and is_env(var["name"])):
                 yield ImageField(f"{path}.env[{i}].value", var["value"], resource, pod_spec)
 
 
@@ -330,22 +334,22 @@ def _row_images(root: Any, table: ExtractorTable, rows: Sequence[Extractor],
                 prefix: str) -> Iterator[ImageField]:
     shape = table.shape
     for row in rows:
-        flags = (*shape.arg_flags, *row.args)
-        env_names = (*shape.env_names, *row.env)
+        is_flag = _glob_matcher((*shape.arg_flags, *row.args))
+        is_env = _glob_matcher((*shape.env_names, *row.env))
         for spec_expression in row.pod_specs:
             for spec_path, spec in _find(root, spec_expression, prefix):
                 if not isinstance(spec, dict):
                     continue
                 for expression in shape.pod_spec_containers:
                     for path, container in _find(spec, expression, spec_path):
-                        yield from container_images(container, path, root, spec_path, flags,
-                                                    env_names)
+                        yield from container_images(container, path, root, spec_path,
+                                                    is_flag, is_env)
                 for expression in shape.pod_spec_paths:
                     for path, value in _find(spec, expression, spec_path):
                         yield ImageField(path, value, root, spec_path)
         for expression in row.containers:
             for path, container in _find(root, expression, prefix):
-                yield from container_images(container, path, root, None, flags, env_names)
+                yield from container_images(container, path, root, None, is_flag, is_env)
         for expression in row.paths:
             for path, value in _find(root, expression, prefix):
                 yield ImageField(path, value, root)
