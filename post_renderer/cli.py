@@ -82,6 +82,7 @@ class Reporter:
     def __init__(self, stderr: TextIO, log_path: str | None) -> None:
         self.stderr = stderr
         self.log_path = log_path
+        self.log: TextIO | None = None  # opened at the first diagnostic, kept open
         self.errors = 0
 
     def __call__(self, diagnostic: Diagnostic) -> None:
@@ -90,8 +91,9 @@ class Reporter:
         print(line, file=self.stderr, flush=True)
         if self.log_path:
             try:
-                with open(self.log_path, "a", encoding="utf-8") as log:
-                    print(line, file=log)
+                if self.log is None:
+                    self.log = open(self.log_path, "a", encoding="utf-8")
+                print(line, file=self.log, flush=True)  # each line lands even if we die
             except OSError as err:
                 self.log_path = None
                 print(f"{PROG}: warning: cannot write error log: {err.strerror}",
@@ -191,14 +193,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     for warning in run_.config.warnings if run_.config else ():
         report(Diagnostic("warning", f"configuration: {warning}"))
-    try:
-        report_file = (sys.stderr if args.report == "-" else
-                       open(args.report, "w", encoding="utf-8") if args.report else None)
-    except OSError as err:
-        report(Diagnostic("error", f"--report {args.report}: {err.strerror}"))
-        return EXIT_USAGE
+    report_file: TextIO | None = None
 
     def body() -> int:
+        nonlocal report_file
         # The first document decides: a KRM ResourceList is answered whole,
         # anything else streams.  A terminal is not waited on without rules.
         chunks = split_documents(sys.stdin.buffer)
@@ -208,6 +206,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _answer_resource_list(run_, first, chunks, resource_list, report)
         if ctx is None or run_.config is None:
             report(Diagnostic("error", f"configuration: {no_rules}"))
+            return EXIT_USAGE
+        # Opened only now: a run that exits 2 or answers a ResourceList (which
+        # refuses --report) leaves no empty report file behind.
+        try:
+            report_file = (sys.stderr if args.report == "-" else
+                           open(args.report, "w", encoding="utf-8") if args.report else None)
+        except OSError as err:
+            report(Diagnostic("error", f"--report {args.report}: {err.strerror}"))
             return EXIT_USAGE
         head = [first] if first else []
         post = PostProcess(run_.config, report_file, report_compact=args.report == "-")
