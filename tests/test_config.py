@@ -116,3 +116,10 @@ def test_unreadable_value_is_a_usage_error_without_echo(tmp_path: Path, value: s
     [line] = stderr_lines(result)
     assert path in line and "a value cannot be read" in line
     assert b"s3cr3t" not in result.stderr
+
+
+def test_usage_error_leaves_no_report_file(tmp_path: Path) -> None:
+    report = tmp_path / "report.json"
+    result = run_cli(["--report", str(report)], POD)
+    assert result.returncode == 2
+    assert not report.exists()
