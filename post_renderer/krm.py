@@ -32,6 +32,7 @@ from .config import (
 )
 from .diagnostics import Diagnostic
 from .pipeline import Context, process_chunk
+from .splice import line_ending
 from .stream import Chunk
 
 KRM_API_GROUP = "config.kubernetes.io"
@@ -224,7 +225,7 @@ def _with_results(data: bytes, results: list[dict[str, Any]]) -> bytes:
     round-trip mode instead, which keeps values, comments and quoting.
     """
     text = data.decode("utf-8")
-    newline = "\r\n" if "\r\n" in text else "\n"
+    newline = line_ending(text)
     body, end_marker = _split_end_marker(text)
     if body and not body.endswith("\n"):
         body += newline

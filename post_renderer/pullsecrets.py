@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .locate import Located, LocateError, Scalar, locate
+from .splice import line_ending
 
 KEY = "imagePullSecrets"
 DEFAULT_SEQUENCE_INDENT = 2
@@ -94,7 +95,7 @@ def add_pull_secrets(
     except LocateError as err:  # not expected: the pipeline parsed it already
         return data, [InjectionProblem(path, path, f"cannot add imagePullSecrets: {err}")
                       for path in needs]
-    newline = "\r\n" if "\r\n" in text else "\n"
+    newline = line_ending(text)
     json_style = _is_json(text, located)
     insertions: dict[int, _Insertion] = {}
     problems: list[InjectionProblem] = []

@@ -50,3 +50,8 @@ def apply_edits(text: str, edits: Iterable[Edit]) -> str:
         position = edit.end
     parts.append(text[position:])
     return "".join(parts)
+
+
+def line_ending(text: str) -> str:
+    """The document's line ending, for text we add to it (CRLF stays CRLF)."""
+    return "\r\n" if "\r\n" in text else "\n"
