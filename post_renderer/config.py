@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from .credentials import CredentialError, CredentialSet, check_object_name, parse_credentials
 from .extractors import Extractor, ExtractorError, parse_rows
@@ -41,25 +40,23 @@ class NoRulesError(ConfigError):
     stdin may still bring them in its functionConfig."""
 
 
-@dataclass(frozen=True)
-class Config:
+class Config(NamedTuple):
     """Everything a run needs, validated."""
 
     rules: RuleSet
-    extractors: tuple[Extractor, ...] = field(default=())
-    credentials: CredentialSet = field(default_factory=CredentialSet)
+    extractors: tuple[Extractor, ...] = ()
+    credentials: CredentialSet = CredentialSet()
     pull_secret: str | None = None  # an existing Secret to name in imagePullSecrets
-    allow: AllowList = field(default_factory=AllowList)
+    allow: AllowList = AllowList()
     warnings: tuple[str, ...] = ()  # reported once, before any document
 
 
-@dataclass(frozen=True)
-class RegistrySettings:
+class RegistrySettings(NamedTuple):
     """The keys beside the rules: credentials, pullSecret, allow."""
 
-    credentials: CredentialSet = field(default_factory=CredentialSet)
+    credentials: CredentialSet = CredentialSet()
     pull_secret: str | None = None
-    allow: AllowList = field(default_factory=AllowList)
+    allow: AllowList = AllowList()
 
 
 def load_yaml_text(text: str, origin: str) -> Any:

@@ -3,7 +3,7 @@
 Registry Connect keeps `credentials` beside the rules (a list of `domain`,
 `username`/`usernameRef`, `password`/`passwordRef`).  A value is read once, by
 the configuration loader, and from then on lives in a `SecretText`, whose repr
-and str are redacted: a credential can then travel through dataclasses, error
+and str are redacted: a credential can then travel through records, error
 messages and f-strings without ever being printed by accident.  Only
 `dockerconfigjson` reveals the values, to encode them into the Secret.
 
@@ -24,9 +24,8 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from .pullsecrets import yaml_string
 from .reference import DOCKER_HUB, ReferenceError, parse_prefix
@@ -80,8 +79,7 @@ class SecretText:
         return hash(self._value)
 
 
-@dataclass(frozen=True, slots=True)
-class SecretRef:
+class SecretRef(NamedTuple):
     """Where one value comes from: an environment variable, a file, or inline."""
 
     source: str  # "env", "file" or "inline"
@@ -95,8 +93,7 @@ class SecretRef:
         return "inline value"
 
 
-@dataclass(frozen=True, slots=True)
-class Credential:
+class Credential(NamedTuple):
     """Validated credentials for one registry host."""
 
     domain: str  # normalized host[:port], lower case; Docker Hub is docker.io
@@ -106,8 +103,7 @@ class Credential:
     origin: str  # "FILE: credentials[0] (domain)", for messages
 
 
-@dataclass(frozen=True, slots=True)
-class CredentialSet:
+class CredentialSet(NamedTuple):
     """All credentials entries, plus the warnings met while reading them."""
 
     credentials: tuple[Credential, ...] = ()

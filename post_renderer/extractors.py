@@ -16,10 +16,9 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from .paths import find_simple, simple_steps
 
@@ -34,8 +33,7 @@ class ExtractorError(ValueError):
     """A malformed extractor row; the message names the row and the reason."""
 
 
-@dataclass(frozen=True, slots=True)
-class Extractor:
+class Extractor(NamedTuple):
     """One row of the table; `groups` None matches any API group."""
 
     kind: str
@@ -49,8 +47,7 @@ class Extractor:
     origin: str = "built-in"
 
 
-@dataclass(frozen=True, slots=True)
-class ImageField:
+class ImageField(NamedTuple):
     """An image found in a document: where it is and what holds it.
 
     `value` is the scalar node; the reference is `value[start:end]` when
@@ -147,8 +144,7 @@ def parse_rows(rows: Any, origin: str, *, validate: bool) -> list[Extractor]:
     return [parse_row(row, f"{origin}[{i}]", validate=validate) for i, row in enumerate(rows)]
 
 
-@dataclass(frozen=True)
-class ContainerShape:
+class ContainerShape(NamedTuple):
     """What a PodSpec and a container hold, shared by every kind."""
 
     pod_spec_containers: tuple[str, ...]
@@ -158,8 +154,7 @@ class ContainerShape:
     skip_values: frozenset[str]
 
 
-@dataclass(frozen=True)
-class ExtractorTable:
+class ExtractorTable(NamedTuple):
     """All rows, indexed by kind; a resource gets the union of the rows of its
     kind whose groups include its group and the rows that name no group."""
 

@@ -13,8 +13,7 @@ import io
 import json
 import shlex
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from .diagnostics import Diagnostic
 from .pipeline import Occurrence
@@ -24,8 +23,7 @@ from .rules import Rule, RuleSet
 FORMATS = ("text", "json", "csv", "skopeo", "crane")
 
 
-@dataclass(frozen=True, slots=True)
-class GeneratedSecret:
+class GeneratedSecret(NamedTuple):
     """A pull Secret the run added to the stream (name and place, never content)."""
 
     name: str
@@ -33,8 +31,7 @@ class GeneratedSecret:
     domain: str
 
 
-@dataclass(frozen=True, slots=True)
-class MirrorPair:
+class MirrorPair(NamedTuple):
     """One image to copy: `source` fully qualified, `destination` as rewritten."""
 
     source: str

@@ -9,8 +9,7 @@ of documents out always equals the number in.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from .audit import find_uncovered
 from .diagnostics import Diagnostic
@@ -21,8 +20,7 @@ from .splice import Edit, apply_edits
 from .stream import Chunk
 
 
-@dataclass(frozen=True)
-class Context:
+class Context(NamedTuple):
     rules: RuleSet
     table: ExtractorTable
     strict: bool = False
@@ -35,8 +33,7 @@ class Context:
         return "error" if self.strict else "warning"
 
 
-@dataclass(frozen=True, slots=True)
-class Occurrence:
+class Occurrence(NamedTuple):
     """One image field met in the stream, for reports and inventories."""
 
     document: int
@@ -51,11 +48,17 @@ class Occurrence:
     pod_spec: str | None = None  # the PodSpec the field belongs to (pull secrets go there)
 
 
-@dataclass
 class Outcome:
-    data: bytes
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    occurrences: list[Occurrence] = field(default_factory=list)
+    """One document as it leaves: its bytes, what to say about it, and the
+    image fields met in it.  Mutable: the post-processing adds to it."""
+
+    __slots__ = ("data", "diagnostics", "occurrences")
+
+    def __init__(self, data: bytes, diagnostics: list[Diagnostic] | None = None,
+                 occurrences: list[Occurrence] | None = None) -> None:
+        self.data = data
+        self.diagnostics = [] if diagnostics is None else diagnostics
+        self.occurrences = [] if occurrences is None else occurrences
 
 
 def resource_label(resource: Any) -> str:

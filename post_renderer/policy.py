@@ -11,7 +11,6 @@ not allow `gcr.io/foobar/x`.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .diagnostics import Diagnostic
@@ -21,12 +20,19 @@ if TYPE_CHECKING:  # the configuration loader imports this module: keep it light
     from .pipeline import Occurrence
 
 
-@dataclass(frozen=True, slots=True)
 class AllowList:
-    """Normalized prefixes, and the prefixes as written (for messages)."""
+    """Normalized prefixes, and the prefixes as written (for messages).
 
-    prefixes: tuple[str, ...] = ()
-    written: tuple[str, ...] = ()
+    A plain slotted class, not a NamedTuple: `+` merges two lists.
+    """
+
+    __slots__ = ("prefixes", "written")
+
+    def __init__(self, prefixes: tuple[str, ...] = (), written: tuple[str, ...] = ()) -> None:
+        self.prefixes, self.written = prefixes, written
+
+    def __repr__(self) -> str:
+        return f"AllowList({self.prefixes!r}, {self.written!r})"
 
     def __bool__(self) -> bool:
         return bool(self.prefixes)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from typing import TextIO
 
 from . import policy
@@ -29,18 +28,19 @@ from .reference import ReferenceError, is_under, parse_reference
 _SECRET_KIND = re.compile(rb"^kind:[ \t]*[\"']?Secret\b", re.M)
 
 
-@dataclass
 class PostProcess:
     """One run's state after the rewrite; build it from the validated Config."""
 
-    config: Config
-    report: TextIO | None = None  # where --report goes; compact JSON on stderr
-    report_compact: bool = False
-    occurrences: list[Occurrence] = field(default_factory=list)
-    _needed: dict[tuple[str, str], Credential] = field(default_factory=dict)
-    _existing: set[tuple[str, str]] = field(default_factory=set)
-    _tail_newline: bytes = b"\n"
-    _ends_with_newline: bool = True
+    def __init__(self, config: Config, report: TextIO | None = None,
+                 report_compact: bool = False) -> None:
+        self.config = config
+        self.report = report  # where --report goes; compact JSON on stderr
+        self.report_compact = report_compact
+        self.occurrences: list[Occurrence] = []
+        self._needed: dict[tuple[str, str], Credential] = {}
+        self._existing: set[tuple[str, str]] = set()
+        self._tail_newline = b"\n"
+        self._ends_with_newline = True
 
     def process(self, outcomes: Iterable[Outcome]) -> Iterator[Outcome]:
         for outcome in outcomes:

@@ -15,8 +15,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from .locate import Located, LocateError, Scalar, locate
 from .splice import line_ending
@@ -28,8 +27,7 @@ _PATH_TOKEN = re.compile(r"\.?([^.\[\]]+)|\[(\d+)\]")
 _PLAIN_NAME = re.compile(r"[a-z0-9][a-z0-9.-]*")
 
 
-@dataclass(frozen=True, slots=True)
-class InjectionProblem:
+class InjectionProblem(NamedTuple):
     """A PodSpec that could not get its pull secrets: `pod_spec` as asked for,
     `path` the field at fault."""
 
@@ -38,8 +36,7 @@ class InjectionProblem:
     message: str
 
 
-@dataclass(frozen=True, slots=True)
-class _Insertion:
+class _Insertion(NamedTuple):
     start: int
     end: int
     text: str

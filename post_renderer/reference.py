@@ -9,7 +9,7 @@ normalized names on path-component boundaries, is what makes the rules exact.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 DOCKER_HUB = "docker.io"
 LEGACY_DOCKER_HUB = "index.docker.io"
@@ -44,8 +44,7 @@ class ReferenceError(ValueError):
     """A string that is not a valid image reference; the message says why."""
 
 
-@dataclass(frozen=True, slots=True)
-class ImageReference:
+class ImageReference(NamedTuple):
     """One parsed reference; `domain` is None when the text had none."""
 
     domain: str | None

@@ -8,7 +8,7 @@ a target are left alone so that a second run changes nothing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from .reference import (
     ImageReference,
@@ -21,8 +21,7 @@ from .reference import (
 ALL = "all"
 
 
-@dataclass(frozen=True, slots=True)
-class Rule:
+class Rule(NamedTuple):
     """One line of the rules: `source` is a normalized prefix or `all`."""
 
     source: str
@@ -34,13 +33,20 @@ class Rule:
         return f'"{self.written}": "{self.target}"'
 
 
-@dataclass(frozen=True, slots=True)
 class RuleSet:
-    """Validated rules, sorted so that the first matching source is the longest."""
+    """Validated rules, sorted so that the first matching source is the longest.
 
-    sources: tuple[Rule, ...]
-    all: Rule | None = None
-    targets: tuple[str, ...] = field(default=())
+    A plain slotted class, not a NamedTuple: its `len` counts rules.
+    """
+
+    __slots__ = ("sources", "all", "targets")
+
+    def __init__(self, sources: tuple[Rule, ...], all: Rule | None = None,
+                 targets: tuple[str, ...] = ()) -> None:
+        self.sources, self.all, self.targets = sources, all, targets
+
+    def __repr__(self) -> str:
+        return f"RuleSet({self.sources!r}, {self.all!r}, {self.targets!r})"
 
     @classmethod
     def from_pairs(cls, pairs: list[tuple[str, str]]) -> RuleSet:
@@ -77,8 +83,7 @@ class RuleSet:
         return len(self.sources) + (self.all is not None)
 
 
-@dataclass(frozen=True, slots=True)
-class Rewrite:
+class Rewrite(NamedTuple):
     """The reference changes: `new` is what to write, `rule` why."""
 
     original: str
@@ -86,16 +91,14 @@ class Rewrite:
     rule: Rule
 
 
-@dataclass(frozen=True, slots=True)
-class Unchanged:
+class Unchanged(NamedTuple):
     """The reference stays; `reason` is for reports (`no rule`, `already under …`)."""
 
     original: str
     reason: str
 
 
-@dataclass(frozen=True, slots=True)
-class Invalid:
+class Invalid(NamedTuple):
     """The value is not a reference (a warning), or the rewrite would not be one (an error)."""
 
     original: str
