@@ -19,9 +19,6 @@ Every message names the reference (variable or path), never the value.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import json
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -130,6 +127,8 @@ def default_secret_name(domain: str) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", domain.lower()).strip("-") or "registry"
     name = SECRET_PREFIX + slug
     if len(name) > DNS_SUBDOMAIN_MAX:
+        import hashlib  # imported where used: most runs never need it (start-up)
+
         digest = hashlib.sha256(domain.encode()).hexdigest()[:8]
         name = name[: DNS_SUBDOMAIN_MAX - 9].rstrip("-") + "-" + digest
     return name
@@ -282,6 +281,9 @@ def auth_key(domain: str) -> str:
 
 def dockerconfigjson(credential: Credential) -> str:
     """The base64 `.dockerconfigjson` of one registry (keys sorted: deterministic)."""
+    import base64
+    import json  # both imported where used: only runs with credentials need them
+
     user = credential.username.reveal()
     password = credential.password.reveal()
     auth = base64.b64encode(f"{user}:{password}".encode()).decode()

@@ -8,10 +8,6 @@ rewrite cannot disagree.
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-import shlex
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
@@ -158,6 +154,12 @@ def copy_references(pair: MirrorPair) -> tuple[str, str]:
 
 def format_pairs(pairs: Sequence[MirrorPair], fmt: str) -> str:
     """The `images` listing in one of FORMATS (each line ends with a newline)."""
+    # Imported where used: a run that only rewrites never lists (start-up, issue 6).
+    import csv
+    import io
+    import json
+    import shlex
+
     if fmt == "json":
         return json.dumps([{
             "source": p.source,

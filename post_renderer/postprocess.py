@@ -10,7 +10,6 @@ follow the stream), the unmatched-rule warnings and the report.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Iterator
 from typing import TextIO
@@ -128,6 +127,8 @@ class PostProcess:
         unmatched = unmatched_rules(self.occurrences, self.config.rules)
         tail.diagnostics += [unmatched_warning(rule) for rule in unmatched]
         if self.report is not None:
+            import json  # imported where used: only runs with --report (start-up)
+
             document = report_document(
                 self.occurrences, self.config.rules, unmatched,
                 [GeneratedSecret(name, ns, c.domain) for name, ns, c in secrets])

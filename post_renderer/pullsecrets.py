@@ -12,7 +12,6 @@ Kubernetes does not care about the order.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
@@ -47,6 +46,13 @@ def yaml_string(value: str) -> str:
     double-quoted otherwise (`"123"`, `"true"` and `"null"` must stay strings)."""
     if _PLAIN_NAME.fullmatch(value) and Scalar(value, 0, 0, "", 0).is_string:
         return value
+    return _json_string(value)
+
+
+def _json_string(value: str) -> str:
+    """A JSON string literal, which is also a YAML double-quoted one."""
+    import json  # imported where used: only runs that add pull secrets (start-up)
+
     return json.dumps(value)
 
 
@@ -178,7 +184,7 @@ def _flow_insertion(text: str, inner: int, has_items: bool, entry: str) -> _Inse
 
 def _flow_item(name: str, json_style: bool) -> str:
     if json_style:
-        return f'{{"name": {json.dumps(name)}}}'
+        return f'{{"name": {_json_string(name)}}}'
     return f"{{name: {yaml_string(name)}}}"
 
 

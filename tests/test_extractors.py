@@ -9,7 +9,13 @@ from conftest import FIXTURES, assert_no_traceback, run_cli, stderr_lines
 from ruamel.yaml import YAML
 from syrupy.assertion import SnapshotAssertion
 
-from post_renderer.extractors import builtin_table_data, check_path
+from post_renderer.extractors import (
+    BUILTIN_FILE,
+    _glob_matcher,
+    builtin_table_data,
+    check_path,
+    parse_rows,
+)
 
 DIR = FIXTURES / "extractors"
 SRC = ["--rule", "src.example.com=dst.example.com"]
@@ -28,6 +34,32 @@ def test_every_builtin_expression_compiles() -> None:
     expressions += [*shape.pod_spec_containers, *shape.pod_spec_paths]
     assert len(rows) > 60
     assert [e for e in expressions if check_path(e)] == []
+
+
+def test_builtin_table_reads_as_a_full_yaml_loader_reads_it() -> None:
+    """The table is read with locate's composer, which keeps `<<` as a key;
+    the merge-key rows must come out as ruamel's loader builds them."""
+    data = YAML(typ="safe").load(BUILTIN_FILE.read_text(encoding="utf-8"))
+    expected = parse_rows(data["extractors"], "built-in extractors", validate=False)
+    rows, shape = builtin_table_data()
+    assert rows == tuple(expected)
+    assert shape.arg_flags == tuple(data["container"]["args"])
+    assert shape.env_names == tuple(data["container"]["env"])
+    assert {r.kind for r in rows} >= {"WorkflowTemplate", "ClusterTask", "VMAlertmanager"}
+
+
+def test_glob_matcher_agrees_with_fnmatchcase() -> None:
+    import fnmatch
+
+    _, shape = builtin_table_data()
+    patterns = (*shape.arg_flags, *shape.env_names, "a?c", "[xy]z")
+    names = [*patterns, "auto-instrumentation-java-image", "auto-instrumentation--image",
+             "RELATED_IMAGE_", "RELATED_IMAGEX", "STRIMZI_DEFAULT_KAFKA_IMAGE", "abc", "yz",
+             "executor-image2", "xexecutor-image", "Executor-image", "", "*", "a\nc"]
+    matches = _glob_matcher(patterns)
+    for name in names:
+        assert matches(name) == any(fnmatch.fnmatchcase(name, p) for p in patterns), name
+    assert _glob_matcher(()).__call__("x") is False
 
 
 @pytest.mark.parametrize("doc", CRD_DOCS, ids=[
