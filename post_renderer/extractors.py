@@ -27,6 +27,7 @@ _CORE_VERSION = re.compile(r"v\d+(?:(?:alpha|beta)\d+)?")
 # Starts with a literal newline (searched for, not tried at every offset as a
 # `^` anchor is): may_hold_images runs on every document of the stream.
 _KIND_LINE = re.compile(rb"\nkind:[ \t]*[\"']?([A-Za-z0-9]+)")
+_API_VERSION_LINE = re.compile(rb"\napiVersion:[ \t]*[\"']?([A-Za-z0-9./-]+)")
 
 
 class ExtractorError(ValueError):
@@ -177,16 +178,24 @@ class ExtractorTable(NamedTuple):
     def may_hold_images(self, data: bytes) -> bool:
         """Cheap pre-parse test on raw bytes: could this document hold an image?
 
-        False only when no `image` text appears and the top-level kind is neither
-        in the table nor a List, which lets ConfigMaps, Services and RBAC pass
-        through unparsed.
+        False only when no `image` text appears and the top-level kind is
+        neither a List nor in the table for its API group, which lets
+        ConfigMaps, RBAC and Services pass through unparsed (a core Service is
+        not Knative's `serving.knative.dev` Service, whose row has no `image`
+        text to look for).  A document whose apiVersion line is not found is
+        parsed: when in doubt, look.
         """
         if b"mage" in data:
             return True
-        for match in _KIND_LINE.finditer(b"\n" + data):
+        lines = b"\n" + data
+        for match in _KIND_LINE.finditer(lines):
             kind = match.group(1).decode()
-            if kind in self.by_kind or kind.endswith("List"):
+            if kind.endswith("List"):
                 return True
+            if kind in self.by_kind:
+                versions = [m.group(1).decode() for m in _API_VERSION_LINE.finditer(lines)]
+                if not versions or any(self.rows_for(v, kind) for v in versions):
+                    return True
         return False
 
 

@@ -19,6 +19,7 @@ image key) are extended here, not repeated.
 | UTF-8 BOM inside a document (after `---`) | exit 1: malformed YAML (YAML allows a BOM only before a document); passes unchanged |
 | NUL byte in a document that may hold images | exit 1: `line L: malformed YAML: unacceptable character #x0000: control characters are not allowed`; passes unchanged |
 | NUL byte in a document that cannot hold images | exit 0: passes unchanged |
+| NUL byte in a core `v1` Service (its kind has a row only for Knative's group) | exit 0: passes unchanged (never decoded) |
 | tabs in indentation | exit 1: `malformed YAML: ... (a tab in indentation: YAML indents with spaces only)`; passes unchanged |
 | tabs as separation (after `key:`, before a comment, in a flow sequence) | exit 0: rewritten |
 | truncated document (a workload cut at every 7th byte, each cut a document) | never a crash; exit 1; every document is either rewritten or unchanged; each error names its document |
@@ -145,6 +146,21 @@ def test_nul_byte() -> None:
     assert errors(lines) == [
         "registry-rewrite: error: document 0, line 8: malformed YAML: "
         "unacceptable character #x0000: control characters are not allowed"]
+
+
+def test_pre_parse_test_tells_api_groups_apart() -> None:
+    """A core Service shares its kind with Knative's row, but not its group:
+    it is never decoded (its NUL byte is not ours to judge).  A Crossplane
+    Provider has no `image` text, yet its group's row sends it to the parser."""
+    service = b"apiVersion: v1\nkind: Service\nmetadata:\n  name: \"s\x00\"\n"
+    provider = (b"apiVersion: pkg.crossplane.io/v1\nkind: Provider\nmetadata:\n"
+                b"  name: p\nspec:\n  package: xpkg.upbound.io/crossplane/provider-aws:v1\n")
+    knative = service.replace(b"v1\nkind", b"serving.knative.dev/v1\nkind")
+    data = b"---\n" + service + b"---\n" + provider
+    check(run_cli(ARGS, data), data, exit_code=0, rewritten=1)
+    data = b"---\n" + knative + b"---\n" + provider
+    lines = check(run_cli(ARGS, data), data, exit_code=1, rewritten=1)
+    assert [line.split(": ", 2)[2][:20] for line in errors(lines)] == ["document 0, line 5: "]
 
 
 def test_tabs_in_indentation_are_malformed_with_a_hint() -> None:
