@@ -12,7 +12,7 @@ import itertools
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any, BinaryIO, TextIO
+from typing import Any, BinaryIO, NoReturn, TextIO
 
 from . import __version__, krm
 from .config import ENV_CONFIG, Config, ConfigError, NoRulesError, build_config
@@ -224,3 +224,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         if report_file is not None and report_file is not sys.stderr:
             report_file.close()
+
+
+def entry() -> NoReturn:
+    """The console script and `python -m post_renderer`: run `main`, flush
+    what it wrote, and leave with `os._exit`.
+
+    The interpreter's own teardown (freeing every module, class and object)
+    took about 40 ms of a 250 ms run over the corpus (issue 6), and a
+    post-renderer runs on every `helm upgrade`.  Nothing is lost by skipping
+    it: every file we open is closed by `main`, diagnostics are flushed as
+    they are written, and nothing of ours runs at exit.
+    """
+    try:
+        code = main()
+    except SystemExit as leaving:  # argparse's --help, --version and usage errors
+        code = _exit_code(leaving.code)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe: what was not written is lost
+            code = code or EXIT_ERROR
+    os._exit(code)
+
+
+def _exit_code(code: object) -> int:
+    """What `sys.exit(code)` would make of its argument."""
+    if code is None:
+        return EXIT_OK
+    if isinstance(code, int):
+        return code
+    print(code, file=sys.stderr)
+    return EXIT_ERROR

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -87,6 +89,31 @@ def test_no_rules_at_all_is_a_usage_error() -> None:
     result = run_cli([], POD)
     assert result.returncode == 2
     assert "no rules given" in result.stderr.decode()
+
+
+def test_help_and_version_exit_0_with_their_text() -> None:
+    """The entry point leaves through os._exit: argparse's own exits must keep
+    their code and their (flushed) text."""
+    result = run_cli(["--help"])
+    assert result.returncode == 0 and result.stdout.startswith(b"usage: registry-rewrite")
+    assert result.stdout.rstrip().endswith(b"commands) instead of writing manifests.")
+    result = run_cli(["--version"])
+    assert (result.returncode, result.stdout) == (0, b"registry-rewrite 0.1.0\n")
+
+
+@pytest.mark.parametrize("code", [0, 1, 2])
+def test_python_dash_m_is_the_same_command(code: int) -> None:
+    """0 rewritten, 1 an invalid rewrite (`all` would put a port into a path),
+    2 a usage error: the same codes and output as the console script."""
+    args = {0: ["--rule", "us-docker.pkg.dev/palette-images=example.registry.com/internal-images"],
+            1: ["--all", "mirror.example.com"], 2: ["--bogus"]}[code]
+    pod = POD if code != 1 else POD.replace(PALETTE_IMAGE, "registry.example:5000/x:1")
+    result = subprocess.run([sys.executable, "-m", "post_renderer", *args], input=pod.encode(),
+                            capture_output=True, timeout=60)
+    assert result.returncode == code
+    assert result.stdout == (POD.replace(PALETTE_IMAGE, EXPECTED).encode() if code == 0
+                             else pod.encode() if code == 1 else b"")
+    assert result.stderr.count(b"\n") == (0 if code == 0 else 1)
 
 
 @pytest.mark.parametrize("args", [["--rule", "nosign"], ["--bogus"], ["--rule", "=x"]])
