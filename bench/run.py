@@ -12,7 +12,8 @@ the tools a user would compare us with, measured in the same run:
   rewrite users already know (only when kustomize is installed).
 
 Every run is a fresh subprocess fed through a pipe, like Helm feeds a
-post-renderer.  Peak RSS is measured by GNU time (`/usr/bin/time -f %M`), which
+post-renderer.  The commands compared with each other run in turn, round after
+round, so that a slow spell of the machine hits them alike.  Peak RSS is measured by GNU time (`/usr/bin/time -f %M`), which
 forks the command from its own small process.  Two easier ways give wrong
 figures here: `getrusage(RUSAGE_CHILDREN)` deltas cannot give a per-run peak
 (its `ru_maxrss` is the maximum over all children so far), and the rusage of a
@@ -162,19 +163,44 @@ def run_once(cmd: Sequence[str], stdin_path: Path | None, cwd: Path | None = Non
     return Run(wall, max_rss_kb, proc.returncode, stderr)
 
 
-def measure(label: str, cmd: Sequence[str], stdin_path: Path | None, input_bytes: int,
-            repeat: int, cwd: Path | None = None, ok: Sequence[int] = (0,)) -> Result:
-    runs = []
-    for _ in range(repeat):
-        run = run_once(cmd, stdin_path, cwd)
-        if run.returncode not in ok:
-            message = run.stderr.decode(errors="replace").strip().splitlines()
-            raise SystemExit(f"bench: {label}: exit {run.returncode}: "
-                             f"{message[-1] if message else 'no message'}")
-        runs.append(run)
-    result = Result(label, input_bytes, tuple(runs))
-    log(f"{label}: median {result.wall:.3f} s, {result.rss_mb:.1f} MB peak")
-    return result
+@dataclass(frozen=True)
+class Spec:
+    """One command to measure: `runs` times, fed `stdin` (when given)."""
+
+    key: str
+    label: str
+    cmd: tuple[str, ...]
+    stdin: Path | None
+    input_bytes: int
+    runs: int
+    cwd: Path | None = None
+
+
+def measure_together(specs: Sequence[Spec]) -> dict[str, Result]:
+    """Run the commands in turn, round after round, not each one's runs in a row.
+
+    This machine is a shared VM: a slow spell (steal time) once doubled every
+    figure for a minute.  Interleaved, a spell hits every command alike, so
+    the ratios between them compare like with like.  A command with fewer
+    runs (the slow ruamel round-trip) takes part in the first rounds only.
+    """
+    runs: dict[str, list[Run]] = {spec.key: [] for spec in specs}
+    for round_ in range(max(spec.runs for spec in specs)):
+        for spec in specs:
+            if round_ >= spec.runs:
+                continue
+            run = run_once(spec.cmd, spec.stdin, spec.cwd)
+            if run.returncode != 0:
+                message = run.stderr.decode(errors="replace").strip().splitlines()
+                raise SystemExit(f"bench: {spec.label}: exit {run.returncode}: "
+                                 f"{message[-1] if message else 'no message'}")
+            runs[spec.key].append(run)
+    results = {}
+    for spec in specs:
+        result = Result(spec.label, spec.input_bytes, tuple(runs[spec.key]))
+        log(f"{spec.label}: median {result.wall:.3f} s, {result.rss_mb:.1f} MB peak")
+        results[spec.key] = result
+    return results
 
 
 def registry_rewrite_command(explicit: str | None) -> list[str]:
@@ -305,38 +331,37 @@ def main(argv: Sequence[str] | None = None) -> int:
         size, small_size = corpus.stat().st_size, small.stat().st_size
 
         log(f"corpus {size} bytes, small chart {small_size} bytes")
-        results: dict[str, Result] = {}
-        results["rr"] = measure("registry-rewrite corpus", rr, corpus, size, args.repeat)
-        results["cat"] = measure("cat corpus", ["cat"], corpus, size, args.repeat)
-        results["ruamel"] = measure("ruamel round-trip corpus",
-                                    [python, "-c", RUAMEL_ROUND_TRIP], corpus, size,
-                                    args.slow_repeat)
         images: list[tuple[str, str]] = []
         rewritten = {"registry-rewrite": count_rewritten(rr, corpus)}
+        specs = [Spec("rr", "registry-rewrite corpus", tuple(rr), corpus, size, args.repeat),
+                 Spec("cat", "cat corpus", ("cat",), corpus, size, args.repeat),
+                 Spec("ruamel", "ruamel round-trip corpus", (python, "-c", RUAMEL_ROUND_TRIP),
+                      corpus, size, args.slow_repeat)]
         if kustomize:
             images = kustomize_images(corpus.read_text(encoding="utf-8"))
             write_kustomization(tmp / "kustomize", corpus, images)
-            rewritten["kustomize"] = count_rewritten(
-                [kustomize, "build", str(tmp / "kustomize")], None)
-            results["kustomize"] = measure("kustomize build corpus",
-                                           [kustomize, "build", str(tmp / "kustomize")], None,
-                                           size, args.repeat)
-        results["rr-small"] = measure("registry-rewrite small", rr, small, small_size,
-                                      args.repeat)
-        results["cat-small"] = measure("cat small", ["cat"], small, small_size, args.repeat)
-        results["python-small"] = measure("python3 -c pass", [python, "-c", "pass"], None,
-                                          small_size, args.repeat)
+            build = (kustomize, "build", str(tmp / "kustomize"))
+            rewritten["kustomize"] = count_rewritten(build, None)
+            specs.append(Spec("kustomize", "kustomize build corpus", build, None, size,
+                              args.repeat))
+        results = measure_together(specs)
+        results |= measure_together([
+            Spec("rr-small", "registry-rewrite small", tuple(rr), small, small_size, args.repeat),
+            Spec("cat-small", "cat small", ("cat",), small, small_size, args.repeat),
+            Spec("python-small", "python3 -c pass", (python, "-c", "pass"), None, small_size,
+                 args.repeat)])
 
-        scaled: dict[int, Result] = {}
         base = corpus.read_bytes()
+        scale_specs = []
         for factor in scales:
             path = tmp / f"corpus-{factor}x.yaml"
             with path.open("wb") as out:
                 for _ in range(factor):
                     out.write(base)
-            scaled[factor] = measure(f"registry-rewrite {factor}x", rr, path, len(base) * factor,
-                                     args.slow_repeat if factor > 1 else args.repeat)
-            path.unlink()
+            scale_specs.append(Spec(str(factor), f"registry-rewrite {factor}x", tuple(rr), path,
+                                    len(base) * factor,
+                                    args.slow_repeat if factor > 1 else args.repeat))
+        scaled = {int(key): result for key, result in measure_together(scale_specs).items()}
 
     print(report(args, rr, kustomize, results, scaled, images, compiled, rewritten))
     return 0
@@ -357,7 +382,8 @@ def report(args: argparse.Namespace, rr: list[str], kustomize: str | None,
     add("# Benchmark results\n")
     add(f"Command: `python3 bench/run.py{' --quick' if args.quick else ''}` "
         f"(repeat {args.repeat}, slow repeat {args.slow_repeat}); medians of wall time per "
-        "whole process; peak RSS is the largest of the runs "
+        "whole process, the commands of a table run in turn, round after round; "
+        "peak RSS is the largest of the runs "
         + ("(GNU time `%M`).\n" if USE_GNU_TIME else "(`os.wait4`: an upper bound, it "
            "includes this script's RSS at fork).\n"))
     add(f"- Date: {datetime.date.today().isoformat()}; commit: {git_commit()}")
