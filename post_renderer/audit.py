@@ -19,7 +19,9 @@ from .extractors import ImageField, join_path
 from .locate import Scalar
 from .reference import ReferenceError, parse_reference
 
-_FLAG = re.compile(r"--?[A-Za-z0-9-]*image[A-Za-z0-9-]*=(?=.)", re.IGNORECASE)
+# "image" in any case, spelled out: re.IGNORECASE made this the costliest
+# pattern to compile at start-up.
+_FLAG = re.compile(r"--?[A-Za-z0-9-]*[Ii][Mm][Aa][Gg][Ee][A-Za-z0-9-]*=(?=.)")
 _SIMPLE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 _OPAQUE_KINDS = frozenset({"ConfigMap", "Secret"})
 _OPAQUE_KEYS = frozenset({"data", "binaryData", "stringData"})

@@ -21,7 +21,6 @@ from .diagnostics import Diagnostic
 from .inventory import GeneratedSecret, report_document, unmatched_rules, unmatched_warning
 from .locate import LocateError, locate
 from .pipeline import Occurrence, Outcome
-from .pullsecrets import add_pull_secrets, pulls_container_image
 from .reference import ReferenceError, is_under, parse_reference
 
 _SECRET_KIND = re.compile(rb"^kind:[ \t]*[\"']?Secret\b", re.M)
@@ -77,6 +76,9 @@ class PostProcess:
     def _add_pull_secrets(self, outcome: Outcome) -> None:
         if not (self.config.credentials.credentials or self.config.pull_secret):
             return
+        # Imported here: only runs with credentials or pullSecret load it (start-up).
+        from .pullsecrets import add_pull_secrets, pulls_container_image
+
         needs: dict[str, list[str]] = {}
         where: dict[str, Occurrence] = {}
         for occurrence in outcome.occurrences:
