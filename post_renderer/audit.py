@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from .extractors import ImageField, join_path
+from .extractors import OPAQUE_KINDS, ImageField, join_path
 from .locate import Scalar
 from .reference import ReferenceError, parse_reference
 
@@ -23,7 +23,6 @@ from .reference import ReferenceError, parse_reference
 # pattern to compile at start-up.
 _FLAG = re.compile(r"--?[A-Za-z0-9-]*[Ii][Mm][Aa][Gg][Ee][A-Za-z0-9-]*=(?=.)")
 _SIMPLE_KEY = re.compile(r"[A-Za-z0-9_-]+")
-_OPAQUE_KINDS = frozenset({"ConfigMap", "Secret"})
 _OPAQUE_KEYS = frozenset({"data", "binaryData", "stringData"})
 
 
@@ -62,7 +61,7 @@ def find_uncovered(
     visited: set[int] = set()
     for prefix, resource in _resources(root):
         kind = resource.get("kind")  # may be any node, even a mapping (unhashable)
-        opaque = isinstance(kind, str) and kind in _OPAQUE_KINDS
+        opaque = isinstance(kind, str) and kind in OPAQUE_KINDS
         stack: list[tuple[Any, str, bool]] = [(resource, prefix, True)]
         while stack:
             node, path, top = stack.pop()

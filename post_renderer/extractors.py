@@ -28,6 +28,9 @@ _CORE_VERSION = re.compile(r"v\d+(?:(?:alpha|beta)\d+)?")
 # `^` anchor is): may_hold_images runs on every document of the stream.
 _KIND_LINE = re.compile(rb"\nkind:[ \t]*[\"']?([A-Za-z0-9]+)")
 _API_VERSION_LINE = re.compile(rb"\napiVersion:[ \t]*[\"']?([A-Za-z0-9./-]+)")
+# Core kinds whose payload is data, not a description of what runs: neither the
+# audit nor the pre-parse test looks for images in them.
+OPAQUE_KINDS = frozenset({"ConfigMap", "Secret"})
 
 
 class ExtractorError(ValueError):
@@ -178,25 +181,29 @@ class ExtractorTable(NamedTuple):
     def may_hold_images(self, data: bytes) -> bool:
         """Cheap pre-parse test on raw bytes: could this document hold an image?
 
-        False only when no `image` text appears and the top-level kind is
-        neither a List nor in the table for its API group, which lets
-        ConfigMaps, RBAC and Services pass through unparsed (a core Service is
-        not Knative's `serving.knative.dev` Service, whose row has no `image`
-        text to look for).  A document whose apiVersion line is not found is
-        parsed: when in doubt, look.
+        Reads only the top-level `kind:` and `apiVersion:` lines.  A List is
+        always parsed.  A core ConfigMap or Secret without a row of its own is
+        never parsed, `image` text or not: images in its data are data (the
+        audit never reads them either), and a Grafana dashboard ConfigMap can
+        be megabytes.  Any other document is parsed when `image` (or `IMAGE`,
+        as in env var names) appears in it or when its kind has a row for its
+        API group (Crossplane's `spec.package` has no `image` text); so RBAC
+        and core Services pass through unparsed, a core Service not being
+        Knative's `serving.knative.dev` Service.  When a line is not found (JSON, flow
+        style), the document is parsed: when in doubt, look.
         """
-        if b"mage" in data:
-            return True
         lines = b"\n" + data
-        for match in _KIND_LINE.finditer(lines):
-            kind = match.group(1).decode()
-            if kind.endswith("List"):
-                return True
-            if kind in self.by_kind:
-                versions = [m.group(1).decode() for m in _API_VERSION_LINE.finditer(lines)]
-                if not versions or any(self.rows_for(v, kind) for v in versions):
-                    return True
-        return False
+        kinds = [match.group(1).decode() for match in _KIND_LINE.finditer(lines)]
+        if any(kind.endswith("List") for kind in kinds):
+            return True
+        versions = [m.group(1).decode() for m in _API_VERSION_LINE.finditer(lines)] \
+            if kinds else []
+        if b"mage" in data or b"MAGE" in data:  # `image`, `*Image`, `*_IMAGE` env vars
+            return not (len(kinds) == 1 and kinds[0] in OPAQUE_KINDS and versions == ["v1"]
+                        and not self.rows_for("v1", kinds[0]))
+        return any(kind in self.by_kind
+                   and (not versions or any(self.rows_for(v, kind) for v in versions))
+                   for kind in kinds)
 
 
 @cache

@@ -133,6 +133,17 @@ def test_rewrite_unknown_rewrites_but_not_annotations_or_configmaps() -> None:
         assert kept in out
 
 
+def test_audit_sees_an_image_env_var_in_a_document_without_lower_case_image() -> None:
+    """The pre-parse test looks for `IMAGE` too: an env var is the only trace."""
+    doc = ("apiVersion: example.com/v1\nkind: Gizmo\nmetadata:\n  name: g\nspec:\n  env:\n"
+           "  - name: SIDECAR_IMAGE\n    value: src.example.com/sidecar:1\n")
+    result = run_cli(SRC, doc)
+    assert (result.returncode, result.stdout.decode()) == (0, doc)
+    [line] = stderr_lines(result)
+    assert line.startswith("registry-rewrite: warning: document 0 (Gizmo/g), line 8, "
+                           "spec.env[0].value: 'src.example.com/sidecar:1'")
+
+
 def test_user_extractor_covers_the_crd() -> None:
     result = run_cli(["-c", str(DIR / "rules.yaml")], UNKNOWN)
     assert (result.returncode, result.stderr) == (0, b""), result.stderr.decode()

@@ -20,6 +20,7 @@ image key) are extended here, not repeated.
 | NUL byte in a document that may hold images | exit 1: `line L: malformed YAML: unacceptable character #x0000: control characters are not allowed`; passes unchanged |
 | NUL byte in a document that cannot hold images | exit 0: passes unchanged |
 | NUL byte in a core `v1` Service (its kind has a row only for Knative's group) | exit 0: passes unchanged (never decoded) |
+| `image` text and a NUL byte in a core ConfigMap or Secret (data, not a workload) | exit 0: passes unchanged (never decoded), unless a user extractor row names that kind |
 | tabs in indentation | exit 1: `malformed YAML: ... (a tab in indentation: YAML indents with spaces only)`; passes unchanged |
 | tabs as separation (after `key:`, before a comment, in a flow sequence) | exit 0: rewritten |
 | truncated document (a workload cut at every 7th byte, each cut a document) | never a crash; exit 1; every document is either rewritten or unchanged; each error names its document |
@@ -46,6 +47,7 @@ import json
 import resource
 import subprocess
 from collections.abc import Sequence
+from pathlib import Path
 
 import pytest
 from conftest import ROOT, assert_no_traceback, cli_command, run_cli
@@ -161,6 +163,21 @@ def test_pre_parse_test_tells_api_groups_apart() -> None:
     data = b"---\n" + knative + b"---\n" + provider
     lines = check(run_cli(ARGS, data), data, exit_code=1, rewritten=1)
     assert [line.split(": ", 2)[2][:20] for line in errors(lines)] == ["document 0, line 5: "]
+
+
+def test_core_config_map_is_never_parsed_unless_a_row_asks(tmp_path: Path) -> None:
+    """A ConfigMap's data is data: with `image` text in it (and a NUL that a
+    parse would refuse) it still passes through undecoded, exit 0.  A user row
+    for ConfigMap sends it to the parser, which then reports the NUL."""
+    config_map = (b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\ndata:\n"
+                  b"  image: quay.io/app:1\n  note: \"\x00\"\n")
+    data = b"---\n" + config_map + b"---\n" + pod("ok")
+    check(run_cli(ARGS, data), data, exit_code=0, rewritten=1)
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(f'imageReplacementRules:\n  all: "{MIRROR}"\n'
+                     "extractors:\n  - {apiVersion: v1, kind: ConfigMap, paths: [data.image]}\n")
+    lines = check(run_cli(["-c", str(rules)], data), data, exit_code=1, rewritten=1)
+    assert [line.split(": ", 2)[2][:20] for line in errors(lines)] == ["document 0, line 8: "]
 
 
 def test_tabs_in_indentation_are_malformed_with_a_hint() -> None:
