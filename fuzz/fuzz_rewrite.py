@@ -15,11 +15,18 @@ checked, so a finding is a failed property, not only a crash:
 - splitting does not depend on how the pipe delivers the bytes;
 - a second run over the output changes nothing (idempotence).
 
+With `--krm`, the input is a KRM ResourceList instead, answered as kustomize
+and kpt would get it (krm.run, the functionConfig read as a rules layer):
+nothing raises, an input that is not a ResourceList is left to the stream
+target, the answer still parses as one ResourceList with as many items, and
+an answer without diagnostics is answered unchanged the second time.
+
 Usage (seeds come from fixtures/; findings are written to fuzz/findings/):
 
     python3 -m pip install atheris
     python3 fuzz/fuzz_rewrite.py -max_total_time=600          # 10 minutes
     python3 fuzz/fuzz_rewrite.py fuzz/findings/crash-...      # replay one input
+    python3 fuzz/fuzz_rewrite.py --krm -max_total_time=600    # the KRM adapter
 
 Without arguments naming a corpus directory, a working corpus is made in a
 temporary directory from every *.yaml file under fixtures/, and
@@ -33,6 +40,7 @@ import os
 import shutil
 import sys
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 import atheris
@@ -41,7 +49,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 with atheris.instrument_imports(include=["post_renderer"]):
+    from post_renderer import krm
+    from post_renderer.config import build_config
     from post_renderer.extractors import build_table
+    from post_renderer.locate import LocateError, locate
     from post_renderer.pipeline import Context, rewrite_bytes
     from post_renderer.rules import RuleSet
     from post_renderer.stream import split_documents
@@ -87,19 +98,68 @@ def check(data: bytes) -> None:
     assert again == out, "second run changed the output"
 
 
+def configure(layers: Sequence[krm.Layer]) -> Context:
+    """What the CLI's configure does for a ResourceList, with `all` always set."""
+    config = build_config(None, [], "example.registry.com/internal-images", environ={},
+                          layers=layers)
+    return Context(config.rules, build_table(config.extractors))
+
+
+def answer(data: bytes) -> tuple[bytes, int] | None:
+    """krm.run's answer and its diagnostic count, or None when `data` does not
+    start with a ResourceList (the stream target's ground)."""
+    chunks = split_documents(io.BytesIO(data))
+    first = next(chunks, None)
+    doc = krm.parse_resource_list(first.data) if first else None
+    if first is None or doc is None:
+        return None
+    out, diagnostics = krm.run(first, chunks, doc, configure)
+    return out, len(diagnostics)
+
+
+def items_of(data: bytes) -> int:
+    root = locate(data.decode("utf-8")).root
+    assert isinstance(root, dict) and root.get("kind") == "ResourceList", "not a ResourceList"
+    items = root.get("items")
+    return len(items) if isinstance(items, list) else -1
+
+
+def check_krm(data: bytes) -> None:
+    answered = answer(data)
+    if answered is None:
+        return
+    out, diagnostics = answered
+    first = next(split_documents(io.BytesIO(data))).data
+    try:
+        before = items_of(first)
+    except (LocateError, UnicodeDecodeError):
+        return  # parse_resource_list read it with a different parser: nothing to compare
+    assert items_of(out) == before, "items lost or added"
+    if diagnostics == 0:
+        again = answer(out)
+        assert again is not None and again == (out, 0), "second answer differs"
+
+
+TARGET = check
+
+
 def test_one_input(data: bytes) -> None:
-    check(data)
+    TARGET(data)
 
 
-def seed_corpus() -> str:
+def seed_corpus(pattern: str) -> str:
     work = Path(tempfile.mkdtemp(prefix="rr-fuzz-corpus-"))
-    for n, path in enumerate(sorted((ROOT / "fixtures").rglob("*.yaml"))):
+    for n, path in enumerate(sorted((ROOT / "fixtures").rglob(pattern))):
         shutil.copyfile(path, work / f"{n:03d}-{path.name}")
     return str(work)
 
 
 def main() -> None:
-    args = sys.argv[:]
+    global TARGET
+    args = [a for a in sys.argv if a != "--krm"]
+    krm_mode = len(args) != len(sys.argv)
+    if krm_mode:
+        TARGET = check_krm
     findings = ROOT / "fuzz" / "findings"
     findings.mkdir(exist_ok=True)
     if not any(a.startswith("-artifact_prefix=") for a in args):
@@ -107,7 +167,7 @@ def main() -> None:
     if not any(a.startswith("-dict=") for a in args):
         args.append(f"-dict={ROOT / 'fuzz' / 'yaml.dict'}")
     if not any(not a.startswith("-") and os.path.exists(a) for a in args[1:]):
-        args.append(seed_corpus())
+        args.append(seed_corpus("*resourcelist*.yaml" if krm_mode else "*.yaml"))
     atheris.Setup(args, test_one_input)
     atheris.Fuzz()
 

@@ -266,3 +266,18 @@ def test_environment_rules_override_the_rules_file() -> None:
         "REGISTRY_REWRITE_RULES": '"us-docker.pkg.dev/palette-images": "env.example.com/p"'})
     assert result.returncode == 0
     assert "image: env.example.com/p/x:1" in result.stdout.decode()
+
+
+def test_a_resource_list_with_a_collection_as_a_key_is_no_internal_error() -> None:
+    """A fuzz finding (fuzz_rewrite.py --krm): `? - name: web` made the
+    ResourceList test's YAML constructor raise TypeError (unhashable key),
+    which reached the user as `internal error`.  Such a document is not a
+    ResourceList to answer; the stream path passes it through."""
+    source = resource_list("  data: {}\n").replace(
+        "  spec:\n    containers:\n", "  spec:\n    ? - {a: 1}\n    : b\n    containers:\n")
+    result = run_cli(["--all", "mirror.example.com"], source)
+    assert_no_traceback(result)
+    assert b"internal error" not in result.stderr
+    assert result.returncode == 0, result.stderr.decode()
+    assert result.stdout.decode() == source.replace(
+        "image: nginx:1.27", "image: mirror.example.com/docker.io/library/nginx:1.27")
