@@ -303,7 +303,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--repeat", type=int, default=7, help="runs per fast measurement")
-    parser.add_argument("--slow-repeat", type=int, default=3,
+    parser.add_argument("--slow-repeat", type=int, default=5,
                         help="runs for the ruamel round-trip and the scale runs")
     parser.add_argument("--quick", action="store_true", help="one run each, no 40x/52x")
     parser.add_argument("--cmd", help="registry-rewrite command to measure (default: the "
