@@ -67,9 +67,9 @@ def parse_resource_list(data: bytes) -> dict[str, Any] | None:
     try:
         doc = YAML(typ="safe", pure=False).load(data.decode("utf-8"))
     except (YAMLError, UnicodeDecodeError, ValueError, TypeError, OverflowError):
-        # TypeError: a mapping or sequence as a mapping key (`? - a`), which
-        # the constructor cannot hash (a fuzz finding); the others: values
-        # it cannot construct.  None of these is a ResourceList to answer.
+        # TypeError: a mapping key holding a mapping (`? - {a: 1}`), which the
+        # constructor cannot hash (a fuzz finding); the others: values it
+        # cannot construct.  None of these is a ResourceList to answer.
         return None
     if not isinstance(doc, dict) or doc.get("kind") != RESOURCE_LIST:
         return None
