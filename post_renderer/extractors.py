@@ -193,17 +193,32 @@ class ExtractorTable(NamedTuple):
         style), the document is parsed: when in doubt, look.
         """
         lines = b"\n" + data
-        kinds = [match.group(1).decode() for match in _KIND_LINE.finditer(lines)]
-        if any(kind.endswith("List") for kind in kinds):
-            return True
-        versions = [m.group(1).decode() for m in _API_VERSION_LINE.finditer(lines)] \
-            if kinds else []
         if b"mage" in data or b"MAGE" in data:  # `image`, `*Image`, `*_IMAGE` env vars
-            return not (len(kinds) == 1 and kinds[0] in OPAQUE_KINDS and versions == ["v1"]
-                        and not self.rows_for("v1", kinds[0]))
-        return any(kind in self.by_kind
-                   and (not versions or any(self.rows_for(v, kind) for v in versions))
-                   for kind in kinds)
+            return not self._is_opaque(data, lines)
+        return any(kind.endswith("List") or (kind in self.by_kind and self._has_rows(kind, lines))
+                   for kind in _top_level(_KIND_LINE, lines))
+
+    def _is_opaque(self, data: bytes, lines: bytes) -> bool:
+        """A core ConfigMap or Secret without a row of its own?  (Workloads
+        name `configMapKeyRef`/`secretRef`, never the capitalized kind, so
+        most documents are answered without a regex.)"""
+        if b"ConfigMap" not in data and b"Secret" not in data:
+            return False
+        kinds = _top_level(_KIND_LINE, lines)
+        return (len(kinds) == 1 and kinds[0] in OPAQUE_KINDS
+                and _top_level(_API_VERSION_LINE, lines) == ["v1"]
+                and not self.rows_for("v1", kinds[0]))
+
+    def _has_rows(self, kind: str, lines: bytes) -> bool:
+        """Does a row cover this kind in the document's API group (any group
+        when no apiVersion line is found: when in doubt, look)?"""
+        versions = _top_level(_API_VERSION_LINE, lines)
+        return not versions or any(self.rows_for(v, kind) for v in versions)
+
+
+def _top_level(pattern: re.Pattern[bytes], lines: bytes) -> list[str]:
+    """The values of a top-level `key:` line (more than one in a malformed document)."""
+    return [match.group(1).decode() for match in pattern.finditer(lines)]
 
 
 @cache
