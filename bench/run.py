@@ -180,8 +180,9 @@ class Spec:
 def measure_together(specs: Sequence[Spec]) -> dict[str, Result]:
     """Run the commands in turn, round after round, not each one's runs in a row.
 
-    This machine is a shared VM: a slow spell (steal time) once doubled every
-    figure for a minute.  Interleaved, a spell hits every command alike, so
+    This machine is a shared VM whose speed drifts (a busy neighbour, not
+    steal time the guest could see): one slow spell doubled every figure for
+    a minute.  Interleaved, a spell hits every command alike, so
     the ratios between them compare like with like.  A command with fewer
     runs (the slow ruamel round-trip) takes part in the first rounds only.
     """
