@@ -269,8 +269,9 @@ def test_environment_rules_override_the_rules_file() -> None:
 
 
 def test_a_resource_list_with_a_collection_as_a_key_is_no_internal_error() -> None:
-    """A fuzz finding (fuzz_rewrite.py --krm): `? - name: web` made the
-    ResourceList test's YAML constructor raise TypeError (unhashable key),
+    """A fuzz finding (fuzz_rewrite.py --krm): a mapping inside a mapping key
+    (`? - {a: 1}`) made the ResourceList test's YAML constructor raise
+    TypeError (a tuple of dicts is unhashable),
     which reached the user as `internal error`.  Such a document is not a
     ResourceList to answer; the stream path passes it through."""
     source = resource_list("  data: {}\n").replace(
