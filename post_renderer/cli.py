@@ -233,8 +233,9 @@ def entry() -> NoReturn:
     The interpreter's own teardown (freeing every module, class and object)
     took about 40 ms of a 250 ms run over the corpus (issue 6), and a
     post-renderer runs on every `helm upgrade`.  Nothing is lost by skipping
-    it: every file we open is closed by `main`, diagnostics are flushed as
-    they are written, and nothing of ours runs at exit.
+    it: `main` closes the --report file, the error log (kept open by the
+    Reporter) and stderr get each diagnostic flushed as it is written, and
+    nothing of ours runs at exit.
     """
     try:
         code = main()
