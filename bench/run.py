@@ -243,9 +243,9 @@ def kustomize_images(text: str) -> list[tuple[str, str]]:
     """(name, newName) for every distinct image name in the stream, rewritten by
     our own rules, so kustomize does the same work we do."""
     sys.path.insert(0, str(ROOT))
-    from post_renderer.config import build_config
-    from post_renderer.reference import ReferenceError, parse_reference
-    from post_renderer.rules import Rewrite, decide
+    from post_renderer.config.load import build_config
+    from post_renderer.rewrite.reference import ReferenceError, parse_reference
+    from post_renderer.rewrite.rules import Rewrite, decide
 
     rules = build_config(RULE_ARGS[1], [RULE_ARGS[3]]).rules
     pairs: dict[str, str] = {}

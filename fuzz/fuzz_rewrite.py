@@ -49,13 +49,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 with atheris.instrument_imports(include=["post_renderer"]):
-    from post_renderer import krm
-    from post_renderer.config import build_config
-    from post_renderer.extractors import build_table
-    from post_renderer.locate import LocateError, locate
-    from post_renderer.pipeline import Context, rewrite_bytes
-    from post_renderer.rules import RuleSet
-    from post_renderer.stream import split_documents
+    from post_renderer.cli import krm
+    from post_renderer.config.load import build_config
+    from post_renderer.extract.table import build_table
+    from post_renderer.rewrite.rules import RuleSet
+    from post_renderer.stages.rewrite import Context, rewrite_bytes
+    from post_renderer.yaml.split import split_documents
+    from post_renderer.yaml.tree import LocateError, locate
 
 RULES = RuleSet.from_pairs([
     ("all", "example.registry.com/internal-images"),

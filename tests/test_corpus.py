@@ -9,7 +9,7 @@ import pytest
 from conftest import CORPUS, FIXTURES, run_cli, without_unmatched_rules
 from ruamel.yaml import YAML
 
-from post_renderer.rules import Rewrite, RuleSet, decide
+from post_renderer.rewrite.rules import Rewrite, RuleSet, decide
 
 FILES = sorted(CORPUS.glob("*.yaml")) if CORPUS.is_dir() else []
 ARGS = ["-c", str(FIXTURES / "rules" / "seed.yaml"),

@@ -9,7 +9,7 @@ from conftest import FIXTURES, assert_no_traceback, run_cli, stderr_lines
 from ruamel.yaml import YAML
 from syrupy.assertion import SnapshotAssertion
 
-from post_renderer.extractors import (
+from post_renderer.extract.table import (
     BUILTIN_FILE,
     _glob_matcher,
     builtin_table_data,

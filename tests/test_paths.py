@@ -1,6 +1,6 @@
 """The simple-path walker must find what jsonpath-ng finds.
 
-post_renderer.paths replaces jsonpath-ng for the dotted/`[*]` expressions of
+post_renderer.extract.paths replaces jsonpath-ng for the dotted/`[*]` expressions of
 the extractor table (a start-up cost, issue 6).  These tests compare the two
 on every built-in expression over random trees of the shapes `locate`
 produces (dict, list, str, None), wherever jsonpath-ng's releases agree with
@@ -19,8 +19,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
-from post_renderer.extractors import BUILTIN_FILE, compile_path, render_path
-from post_renderer.paths import find_simple, simple_steps
+from post_renderer.extract.paths import find_simple, simple_steps
+from post_renderer.extract.table import BUILTIN_FILE, compile_path, render_path
 
 EXAMPLES = int(os.environ.get("HYPOTHESIS_EXAMPLES", "300"))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from post_renderer.reference import ReferenceError, parse_prefix, parse_reference
+from post_renderer.rewrite.reference import ReferenceError, parse_prefix, parse_reference
 
 DIGEST = "sha256:" + "a" * 64
 

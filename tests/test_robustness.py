@@ -53,7 +53,7 @@ import pytest
 from conftest import ROOT, assert_no_traceback, cli_command, run_cli
 from ruamel.yaml import YAML
 
-from post_renderer.stream import split_documents
+from post_renderer.yaml.split import split_documents
 
 MIRROR = "mirror.example.com"
 PREFIX = f"{MIRROR}/".encode()

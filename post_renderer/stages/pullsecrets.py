@@ -16,8 +16,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
-from .locate import Located, LocateError, Scalar, locate
-from .splice import line_ending
+from ..yaml.splice import line_ending
+from ..yaml.tree import Located, LocateError, Scalar, locate
 
 KEY = "imagePullSecrets"
 DEFAULT_SEQUENCE_INDENT = 2

@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
-from .audit import find_uncovered
-from .diagnostics import Diagnostic
-from .extractors import ExtractorTable, ImageField, find_images
-from .locate import LocateError, Scalar, locate
-from .rules import Invalid, Rewrite, RuleSet, decide
-from .splice import Edit, apply_edits
-from .stream import Chunk
+from ..diagnostics import Diagnostic
+from ..extract.audit import find_uncovered
+from ..extract.table import ExtractorTable, ImageField, find_images
+from ..rewrite.rules import Invalid, Rewrite, RuleSet, decide
+from ..yaml.splice import Edit, apply_edits
+from ..yaml.split import Chunk
+from ..yaml.tree import LocateError, Scalar, locate
 
 
 class Context(NamedTuple):
@@ -180,7 +180,7 @@ def rewrite_bytes(data: bytes, ctx: Context) -> tuple[bytes, list[Outcome]]:
     """The whole pipeline over an in-memory stream (adapters and tests)."""
     import io
 
-    from .stream import split_documents
+    from ..yaml.split import split_documents
 
     outcomes = list(run(split_documents(io.BytesIO(data)), ctx))
     return b"".join(o.data for o in outcomes), outcomes

@@ -22,7 +22,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from .config import (
+from ..config.load import (
     RULES_KEY,
     ConfigError,
     NoRulesError,
@@ -30,10 +30,10 @@ from .config import (
     rules_from_document,
     rules_from_value,
 )
-from .diagnostics import Diagnostic
-from .pipeline import Context, process_chunk
-from .splice import line_ending
-from .stream import Chunk
+from ..diagnostics import Diagnostic
+from ..stages.rewrite import Context, process_chunk
+from ..yaml.splice import line_ending
+from ..yaml.split import Chunk
 
 KRM_API_GROUP = "config.kubernetes.io"
 RESOURCE_LIST = "ResourceList"

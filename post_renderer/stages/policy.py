@@ -13,11 +13,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from .diagnostics import Diagnostic
-from .reference import ReferenceError, is_under, parse_prefix, parse_reference
+from ..diagnostics import Diagnostic
+from ..rewrite.reference import ReferenceError, is_under, parse_prefix, parse_reference
 
 if TYPE_CHECKING:  # the configuration loader imports this module: keep it light
-    from .pipeline import Occurrence
+    from .rewrite import Occurrence
 
 
 class AllowList:

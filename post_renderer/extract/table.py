@@ -226,7 +226,7 @@ def builtin_table_data() -> tuple[tuple[Extractor, ...], ContainerShape]:
     """The built-in table, read with the manifests' own composer (`locate`):
     every value in it is a string, and ruamel's constructor took four times
     as long, on every run (start-up, issue 6)."""
-    from .locate import locate
+    from ..yaml.tree import locate
 
     data = locate(BUILTIN_FILE.read_text(encoding="utf-8")).root
     rows = parse_rows([_merge_key(row) for row in data["extractors"]],

@@ -12,10 +12,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from ..extract.table import Extractor, ExtractorError, parse_rows
+from ..rewrite.rules import RuleSet
+from ..stages.policy import AllowList
 from .credentials import CredentialError, CredentialSet, check_object_name, parse_credentials
-from .extractors import Extractor, ExtractorError, parse_rows
-from .policy import AllowList
-from .rules import RuleSet
 
 ENV_CONFIG = "REGISTRY_REWRITE_CONFIG"
 # The rules themselves (the block-string form) in the environment, for hosts

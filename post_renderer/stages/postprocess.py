@@ -14,14 +14,14 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import TextIO
 
+from ..config.credentials import Credential, render_secret
+from ..config.load import Config
+from ..diagnostics import Diagnostic
+from ..rewrite.reference import ReferenceError, is_under, parse_reference
+from ..yaml.tree import LocateError, locate
 from . import policy
-from .config import Config
-from .credentials import Credential, render_secret
-from .diagnostics import Diagnostic
 from .inventory import GeneratedSecret, report_document, unmatched_rules, unmatched_warning
-from .locate import LocateError, locate
-from .pipeline import Occurrence, Outcome
-from .reference import ReferenceError, is_under, parse_reference
+from .rewrite import Occurrence, Outcome
 
 _SECRET_KIND = re.compile(rb"^kind:[ \t]*[\"']?Secret\b", re.M)
 

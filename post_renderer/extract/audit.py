@@ -15,9 +15,9 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from .extractors import OPAQUE_KINDS, ImageField, join_path
-from .locate import Scalar
-from .reference import ReferenceError, parse_reference
+from ..rewrite.reference import ReferenceError, parse_reference
+from ..yaml.tree import Scalar
+from .table import OPAQUE_KINDS, ImageField, join_path
 
 # "image" in any case, spelled out: re.IGNORECASE made this the costliest
 # pattern to compile at start-up.

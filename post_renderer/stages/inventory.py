@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
-from .diagnostics import Diagnostic
-from .pipeline import Occurrence
-from .reference import ReferenceError, is_under, parse_reference
-from .rules import Rule, RuleSet
+from ..diagnostics import Diagnostic
+from ..rewrite.reference import ReferenceError, is_under, parse_reference
+from ..rewrite.rules import Rule, RuleSet
+from .rewrite import Occurrence
 
 FORMATS = ("text", "json", "csv", "skopeo", "crane")
 

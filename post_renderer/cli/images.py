@@ -13,7 +13,19 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from .cli import (
+from ..config.load import ConfigError, build_config
+from ..diagnostics import PROG, Diagnostic
+from ..extract.table import build_table
+from ..stages.inventory import (
+    FORMATS,
+    format_pairs,
+    mirror_pairs,
+    unmatched_rules,
+    unmatched_warning,
+)
+from ..stages.rewrite import Context, Occurrence, run
+from ..yaml.split import split_documents
+from .main import (
     EXIT_ERROR,
     EXIT_OK,
     EXIT_USAGE,
@@ -22,12 +34,6 @@ from .cli import (
     guarded,
     reporter_for,
 )
-from .config import ConfigError, build_config
-from .diagnostics import PROG, Diagnostic
-from .extractors import build_table
-from .inventory import FORMATS, format_pairs, mirror_pairs, unmatched_rules, unmatched_warning
-from .pipeline import Context, Occurrence, run
-from .stream import split_documents
 
 
 def build_parser() -> argparse.ArgumentParser:

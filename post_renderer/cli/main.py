@@ -14,13 +14,14 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, BinaryIO, NoReturn, TextIO
 
-from . import __version__, krm
-from .config import ENV_CONFIG, Config, ConfigError, NoRulesError, build_config
-from .diagnostics import PROG, Diagnostic
-from .extractors import build_table
-from .pipeline import Context, run
-from .postprocess import PostProcess
-from .stream import Chunk, split_documents
+from .. import __version__
+from ..config.load import ENV_CONFIG, Config, ConfigError, NoRulesError, build_config
+from ..diagnostics import PROG, Diagnostic
+from ..extract.table import build_table
+from ..stages.postprocess import PostProcess
+from ..stages.rewrite import Context, run
+from ..yaml.split import Chunk, split_documents
+from . import krm
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 ENV_ERROR_LOG = "REGISTRY_REWRITE_ERROR_LOG"
@@ -174,7 +175,7 @@ def _answer_resource_list(run_: _Run, first: Chunk, chunks: Iterator[Chunk],
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["images"]:
-        from .images_command import main as images_main
+        from .images import main as images_main
 
         return images_main(argv[1:])
     args = build_parser().parse_args(argv)

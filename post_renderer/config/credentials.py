@@ -24,7 +24,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from .reference import DOCKER_HUB, ReferenceError, parse_prefix
+from ..rewrite.reference import DOCKER_HUB, ReferenceError, parse_prefix
 
 SECRET_PREFIX = "registry-rewrite-"
 DOCKER_HUB_AUTH_KEY = "https://index.docker.io/v1/"
@@ -299,7 +299,7 @@ def render_secret(credential: Credential, namespace: str, newline: str = "\n") -
     carry none either, and get the namespace the deployer applies (Helm's
     release namespace), so the Secret lands beside them.
     """
-    from .pullsecrets import yaml_string  # only runs that add pull secrets load it
+    from ..stages.pullsecrets import yaml_string  # only runs that add pull secrets load it
 
     lines = [
         "---",

@@ -1,0 +1,1 @@
+"""The validated configuration: rules, extractors, credentials, allow-list."""

@@ -1,0 +1,1 @@
+"""Where images are in a document: the extractor table, its walk and the audit."""

@@ -1,0 +1,1 @@
+"""Image references and the rules that rewrite them."""

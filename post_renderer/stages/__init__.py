@@ -1,0 +1,1 @@
+"""What happens to each document after it is read, in order."""

@@ -1,0 +1,1 @@
+"""YAML text: split a stream into documents, compose a tree with spans, splice edits."""
