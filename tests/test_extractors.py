@@ -9,13 +9,9 @@ from conftest import FIXTURES, assert_no_traceback, run_cli, stderr_lines
 from ruamel.yaml import YAML
 from syrupy.assertion import SnapshotAssertion
 
-from post_renderer.extract.table import (
-    BUILTIN_FILE,
-    _glob_matcher,
-    builtin_table_data,
-    check_path,
-    parse_rows,
-)
+from post_renderer.extract.glob import glob_matcher
+from post_renderer.extract.jsonpath import check_path
+from post_renderer.extract.rows import BUILTIN_FILE, builtin_table_data, parse_rows
 
 DIR = FIXTURES / "extractors"
 SRC = ["--rule", "src.example.com=dst.example.com"]
@@ -56,10 +52,10 @@ def test_glob_matcher_agrees_with_fnmatchcase() -> None:
     names = [*patterns, "auto-instrumentation-java-image", "auto-instrumentation--image",
              "RELATED_IMAGE_", "RELATED_IMAGEX", "STRIMZI_DEFAULT_KAFKA_IMAGE", "abc", "yz",
              "executor-image2", "xexecutor-image", "Executor-image", "", "*", "a\nc"]
-    matches = _glob_matcher(patterns)
+    matches = glob_matcher(patterns)
     for name in names:
         assert matches(name) == any(fnmatch.fnmatchcase(name, p) for p in patterns), name
-    assert _glob_matcher(()).__call__("x") is False
+    assert glob_matcher(()).__call__("x") is False
 
 
 @pytest.mark.parametrize("doc", CRD_DOCS, ids=[

@@ -19,8 +19,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
+from post_renderer.extract.jsonpath import compile_path, render_path
 from post_renderer.extract.paths import find_simple, simple_steps
-from post_renderer.extract.table import BUILTIN_FILE, compile_path, render_path
+from post_renderer.extract.rows import BUILTIN_FILE
 
 EXAMPLES = int(os.environ.get("HYPOTHESIS_EXAMPLES", "300"))
 

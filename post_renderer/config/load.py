@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from ..extract.table import Extractor, ExtractorError, parse_rows
+from ..extract.rows import Extractor, ExtractorError, parse_rows
 from ..rewrite.rules import RuleSet
 from ..stages.policy import AllowList
 from .credentials import CredentialError, CredentialSet, check_object_name, parse_credentials

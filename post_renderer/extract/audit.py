@@ -17,7 +17,9 @@ from typing import Any
 
 from ..rewrite.reference import ReferenceError, parse_reference
 from ..yaml.tree import Scalar
-from .table import OPAQUE_KINDS, ImageField, join_path
+from .paths import join_path
+from .sniff import OPAQUE_KINDS
+from .walk import ImageField
 
 # "image" in any case, spelled out: re.IGNORECASE made this the costliest
 # pattern to compile at start-up.

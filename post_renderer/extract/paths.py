@@ -69,3 +69,11 @@ def find_simple(root: Any, steps: Steps) -> list[tuple[str, Any]]:
             return found
         current = found
     return current
+
+
+def join_path(prefix: str, path: str) -> str:
+    if not prefix:
+        return path
+    if not path:
+        return prefix
+    return prefix + path if path.startswith("[") else f"{prefix}.{path}"

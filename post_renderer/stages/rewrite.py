@@ -13,7 +13,9 @@ from typing import Any, NamedTuple
 
 from ..diagnostics import Diagnostic
 from ..extract.audit import find_uncovered
-from ..extract.table import ExtractorTable, ImageField, find_images
+from ..extract.sniff import may_hold_images
+from ..extract.table import ExtractorTable
+from ..extract.walk import ImageField, find_images
 from ..rewrite.rules import Invalid, Rewrite, RuleSet, decide
 from ..yaml.splice import Edit, apply_edits
 from ..yaml.split import Chunk
@@ -82,7 +84,7 @@ def _text(resource: Any, *keys: str) -> str:
 
 def process_chunk(chunk: Chunk, ctx: Context) -> Outcome:
     """Rewrite the images of one document; untouched bytes stay untouched."""
-    if not ctx.table.may_hold_images(chunk.data):
+    if not may_hold_images(ctx.table, chunk.data):
         return Outcome(chunk.data)
     try:
         text = chunk.data.decode("utf-8")
