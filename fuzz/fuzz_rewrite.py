@@ -49,11 +49,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 with atheris.instrument_imports(include=["post_renderer"]):
-    from post_renderer.cli import krm
-    from post_renderer.config.load import build_config
+    from post_renderer.config.load import Config, Layer, build_config
     from post_renderer.extract.table import build_table
+    from post_renderer.pipeline import krm
+    from post_renderer.pipeline.build import Options, rewrite_bytes
     from post_renderer.rewrite.rules import RuleSet
-    from post_renderer.stages.rewrite import Context, rewrite_bytes
+    from post_renderer.stages.rewrite import Context
     from post_renderer.yaml.split import split_documents
     from post_renderer.yaml.tree import LocateError, locate
 
@@ -90,7 +91,7 @@ def check(data: bytes) -> None:
     assert b"".join(c.data for c in chunks) == data, "split lost or added bytes"
     for chunk, outcome in zip(chunks, outcomes, strict=True):
         if not any(o.rewritten for o in outcome.occurrences):
-            assert outcome.data == chunk.data, f"document {chunk.index} changed without a rewrite"
+            assert outcome.output() == chunk.data, f"document {chunk.index} changed, no rewrite"
     step = 1 + (data[0] % 97 if data else 0)
     trickled = [c.data for c in split_documents(io.BufferedReader(_Trickle(data, step)))]
     assert trickled == [c.data for c in chunks], "split depends on pipe read sizes"
@@ -98,11 +99,10 @@ def check(data: bytes) -> None:
     assert again == out, "second run changed the output"
 
 
-def configure(layers: Sequence[krm.Layer]) -> Context:
+def configure(layers: Sequence[Layer]) -> Config:
     """What the CLI's configure does for a ResourceList, with `all` always set."""
-    config = build_config(None, [], "example.registry.com/internal-images", environ={},
-                          layers=layers)
-    return Context(config.rules, build_table(config.extractors))
+    return build_config(None, [], "example.registry.com/internal-images", environ={},
+                        layers=layers)
 
 
 def answer(data: bytes) -> tuple[bytes, int] | None:
@@ -113,8 +113,10 @@ def answer(data: bytes) -> tuple[bytes, int] | None:
     doc = krm.parse_resource_list(first.data) if first else None
     if first is None or doc is None:
         return None
-    out, diagnostics = krm.run(first, chunks, doc, configure)
-    return out, len(diagnostics)
+    out = io.BytesIO()
+    diagnostics: list[object] = []
+    krm.answer(first, chunks, doc, configure, Options(), out, diagnostics.append)
+    return out.getvalue(), len(diagnostics)
 
 
 def items_of(data: bytes) -> int:

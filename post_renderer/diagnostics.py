@@ -7,7 +7,7 @@ stream of hundreds of documents without re-running anything.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 PROG = "registry-rewrite"
 
@@ -19,6 +19,9 @@ class Diagnostic(NamedTuple):
     resource: str = ""
     path: str = ""
     line: int | None = None  # 1-based line in the input stream
+    # The resource node it concerns (a List item for Lists), for adapters that
+    # point at it structurally (KRM results); never printed.
+    subject: Any = None
 
     @property
     def is_error(self) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from ruamel.yaml import YAML
 from conftest import FIXTURES, assert_no_traceback, run_cli, stderr_lines
 
 INVENTORY = FIXTURES / "inventory"
@@ -94,13 +95,24 @@ def test_bad_prefixes_are_usage_errors(
     assert message in result.stderr.decode(), result.stderr.decode()
 
 
-def test_a_krm_resource_list_fails_closed_instead_of_skipping_the_check() -> None:
-    """The KRM mode answers a ResourceList whole and does not run the policy
-    check: asking for one there is an error, never a silent pass."""
-    resource_list = ("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n"
-                     "- apiVersion: v1\n  kind: Pod\n  metadata: {name: p}\n  spec:\n"
-                     "    containers:\n    - image: nginx:1\n")
-    result = run_cli(["--all", "m.example.com", "--allow", "m.example.com"], resource_list)
-    assert result.returncode == 1
-    assert "not applied to a KRM ResourceList" in result.stderr.decode()
-    assert run_cli(["--all", "m.example.com"], resource_list).returncode == 0
+def test_a_krm_resource_list_gets_the_same_policy_check() -> None:
+    """The KRM mode runs the same stages as a stream: an image outside the
+    allow-list (from a flag or from the functionConfig) is an error result
+    naming the item, and exit 1; an allowed one passes."""
+    items = ("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n"
+             "- apiVersion: v1\n  kind: Pod\n  metadata: {name: p}\n  spec:\n"
+             "    containers:\n    - image: nginx:1\n")
+    from_config = (items + "functionConfig:\n  apiVersion: v1\n  kind: ConfigMap\n"
+                   "  metadata: {name: f}\n  data:\n    allow: other.example.com\n")
+    for args, source in ((["--all", "m.example.com", "--allow", "other.example.com"], items),
+                         (["--all", "m.example.com"], from_config)):
+        result = run_cli(args, source)
+        assert result.returncode == 1, result.stderr.decode()
+        results = YAML(typ="safe").load(result.stdout)["results"]
+        [error] = [r for r in results if r["severity"] == "error"]
+        assert "'m.example.com/docker.io/library/nginx:1' is not under an allowed prefix" in (
+            error["message"])
+        assert error["resourceRef"] == {"apiVersion": "v1", "kind": "Pod", "name": "p"}
+        assert error["field"] == {"path": "spec.containers[0].image"}
+        assert_no_traceback(result)
+    assert run_cli(["--all", "m.example.com", "--allow", "m.example.com"], items).returncode == 0

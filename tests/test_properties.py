@@ -32,8 +32,9 @@ from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
 from post_renderer.extract.table import build_table
+from post_renderer.pipeline.build import rewrite_bytes
 from post_renderer.rewrite.rules import Invalid, Rewrite, RuleSet, decide
-from post_renderer.stages.rewrite import Context, rewrite_bytes
+from post_renderer.stages.rewrite import Context
 
 # 400 streams hold ~3,700 references; the invalid-reference test runs twice as many.
 EXAMPLES = int(os.environ.get("HYPOTHESIS_EXAMPLES", "400"))

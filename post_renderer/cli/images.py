@@ -13,19 +13,15 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from ..config.load import ConfigError, build_config
+from ..config.load import build_config
+from ..config.text import ConfigError
 from ..diagnostics import PROG, Diagnostic
-from ..extract.table import build_table
-from ..stages.inventory import (
-    FORMATS,
-    format_pairs,
-    mirror_pairs,
-    unmatched_rules,
-    unmatched_warning,
-)
-from ..stages.rewrite import Context, Occurrence, run
+from ..pipeline.build import Options, build_stages
+from ..pipeline.core import Pipeline
+from ..pipeline.listing import FORMATS
+from ..pipeline.streams import ListingWriter, documents
 from ..yaml.split import split_documents
-from .main import (
+from .edge import (
     EXIT_ERROR,
     EXIT_OK,
     EXIT_USAGE,
@@ -57,19 +53,12 @@ def main(argv: Sequence[str]) -> int:
     except ConfigError as err:
         report(Diagnostic("error", f"configuration: {err}"))
         return EXIT_USAGE
-    ctx = Context(config.rules, build_table(config.extractors), strict=args.strict,
-                  rewrite_unknown=args.rewrite_unknown)
 
     def body() -> int:
-        occurrences: list[Occurrence] = []
-        for outcome in run(split_documents(sys.stdin.buffer), ctx):
-            occurrences += outcome.occurrences
-            for diagnostic in outcome.diagnostics:
-                report(diagnostic)
-        for rule in unmatched_rules(occurrences, config.rules):
-            report(unmatched_warning(rule))
-        sys.stdout.write(format_pairs(mirror_pairs(occurrences, config.rules), args.format))
-        sys.stdout.flush()
+        stages = build_stages(config, Options(args.strict, args.rewrite_unknown,
+                                              manifests=False, keep_occurrences=True))
+        writer = ListingWriter(sys.stdout, args.format, report)
+        Pipeline(documents(split_documents(sys.stdin.buffer)), stages, writer).run()
         return EXIT_ERROR if report.errors else EXIT_OK
 
     return guarded(report, body)

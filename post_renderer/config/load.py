@@ -14,8 +14,17 @@ from typing import Any, NamedTuple
 
 from ..extract.rows import Extractor, ExtractorError, parse_rows
 from ..rewrite.rules import RuleSet
-from ..stages.policy import AllowList
-from .credentials import CredentialError, CredentialSet, check_object_name, parse_credentials
+from .allow import AllowList
+from .credentials import CredentialSet
+from .settings import (
+    ALLOW_KEY,
+    CREDENTIALS_KEY,
+    PULL_SECRET_KEY,
+    RegistrySettings,
+    parse_allow,
+    settings_from_section,
+)
+from .text import ConfigError, NoRulesError, load_config_file, load_yaml_text, type_name
 
 ENV_CONFIG = "REGISTRY_REWRITE_CONFIG"
 # The rules themselves (the block-string form) in the environment, for hosts
@@ -24,20 +33,8 @@ ENV_RULES = "REGISTRY_REWRITE_RULES"
 RULES_KEY = "imageReplacementRules"
 PACK_PATH = ("charts", "registry-connect", "config", "registry")
 EXTRACTORS_KEY = "extractors"
-CREDENTIALS_KEY = "credentials"
-PULL_SECRET_KEY = "pullSecret"
-ALLOW_KEY = "allow"
 RULES_FILE_KEYS = frozenset({RULES_KEY, EXTRACTORS_KEY, CREDENTIALS_KEY, PULL_SECRET_KEY,
                              ALLOW_KEY})
-
-
-class ConfigError(Exception):
-    """A usage error in the configuration: the message names file, key and reason."""
-
-
-class NoRulesError(ConfigError):
-    """No source gave any rule: a separate type because a KRM ResourceList on
-    stdin may still bring them in its functionConfig."""
 
 
 class Config(NamedTuple):
@@ -51,29 +48,15 @@ class Config(NamedTuple):
     warnings: tuple[str, ...] = ()  # reported once, before any document
 
 
-class RegistrySettings(NamedTuple):
-    """The keys beside the rules: credentials, pullSecret, allow."""
+class Layer(NamedTuple):
+    """Rules (and, in `section`, registry settings) from one more source: a
+    KRM functionConfig or a legacy plugin config object.  `where` prefixes
+    the key paths in messages."""
 
-    credentials: CredentialSet = CredentialSet()
-    pull_secret: str | None = None
-    allow: AllowList = AllowList()
-
-
-def load_yaml_text(text: str, origin: str) -> Any:
-    """Parse a small YAML document (configuration, not manifests)."""
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import YAMLError
-
-    try:
-        return YAML(typ="safe", pure=False).load(text)
-    except YAMLError as err:
-        raise ConfigError(f"{origin}: not valid YAML: {_yaml_reason(err)}") from None
-    except (ValueError, TypeError, OverflowError) as err:
-        # A constructor failed on a value (e.g. the date 2020-13-45); its message
-        # may echo that value, which may be a password: name the kind only.
-        raise ConfigError(
-            f"{origin}: not valid YAML: a value cannot be read ({type(err).__name__})"
-        ) from None
+    origin: str
+    pairs: list[tuple[str, str]]
+    section: Mapping[str, Any] | None = None
+    where: str = ""
 
 
 def rules_from_value(value: Any, origin: str) -> list[tuple[str, str]]:
@@ -88,7 +71,7 @@ def rules_from_value(value: Any, origin: str) -> list[tuple[str, str]]:
     if not isinstance(value, Mapping):
         raise ConfigError(
             f"{origin}: must be a mapping of source prefix to target, or a block string of "
-            f'such lines ("all": "registry.example.com/mirror"), not {_type_name(value)}'
+            f'such lines ("all": "registry.example.com/mirror"), not {type_name(value)}'
         )
     pairs: list[tuple[str, str]] = []
     for source, target in value.items():
@@ -104,7 +87,7 @@ def rules_from_document(doc: Any, origin: str) -> list[tuple[str, str]]:
     """Find the rules in a rules file or in a Palette pack values file."""
     if not isinstance(doc, Mapping):
         raise ConfigError(
-            f"{origin}: expected a mapping with an `{RULES_KEY}` key, got {_type_name(doc)}"
+            f"{origin}: expected a mapping with an `{RULES_KEY}` key, got {type_name(doc)}"
         )
     pack = _pack_section(doc)
     if pack is not None:
@@ -153,16 +136,6 @@ def _registry_section(doc: Any, origin: str) -> tuple[Mapping[str, Any] | None, 
     return (doc if isinstance(doc, Mapping) else None), f"{origin}: "
 
 
-def _allow_values(value: Any, what: str) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise ConfigError(f"{what}: must be a registry/repository prefix or a list of them")
-    return tuple(value)
-
-
 def settings_from_document(
     doc: Any, origin: str, environ: Mapping[str, str], *, resolve_credentials: bool = True
 ) -> RegistrySettings:
@@ -170,42 +143,8 @@ def settings_from_document(
     `resolve_credentials`, every usernameRef/passwordRef is read now, so that a
     missing variable or file is a usage error before any manifest is read."""
     section, where = _registry_section(doc, origin)
-    if section is None:
-        return RegistrySettings()
-    try:
-        credentials = parse_credentials(
-            section.get(CREDENTIALS_KEY), f"{where}{CREDENTIALS_KEY}", environ=environ,
-            base_dir=Path(origin).parent, resolve=resolve_credentials)
-        pull_secret = section.get(PULL_SECRET_KEY)
-        if pull_secret is not None:
-            check_object_name(pull_secret, f"{where}{PULL_SECRET_KEY}")
-    except CredentialError as err:
-        raise ConfigError(str(err)) from None
-    if pull_secret is not None and credentials.credentials:
-        raise ConfigError(
-            f"{where}{PULL_SECRET_KEY}: give `{PULL_SECRET_KEY}` (an existing Secret) or "
-            f"`{CREDENTIALS_KEY}` (a generated one), not both")
-    if pull_secret is not None:  # the pack's placeholder credentials are irrelevant then
-        credentials = CredentialSet()
-    allow_where = f"{where}{ALLOW_KEY}"
-    allow = _parse_allow(_allow_values(section.get(ALLOW_KEY), allow_where), allow_where)
-    return RegistrySettings(credentials, pull_secret, allow)
-
-
-def _parse_allow(values: Sequence[str], origin: str) -> AllowList:
-    try:
-        return AllowList.parse(values)
-    except ValueError as err:
-        raise ConfigError(f"{origin}: {err}") from None
-
-
-def load_config_file(path: str) -> Any:
-    """The parsed YAML of a rules or pack values file."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        raise ConfigError(f"{path}: cannot read configuration: {_os_reason(err)}") from None
-    return load_yaml_text(text, path)
+    return settings_from_section(section, where, Path(origin).parent, environ,
+                                 resolve_credentials=resolve_credentials)
 
 
 def parse_rule_flag(text: str) -> tuple[str, str]:
@@ -220,7 +159,7 @@ def build_config(
     rule_flags: Sequence[str] = (),
     all_prefix: str | None = None,
     environ: Mapping[str, str] = os.environ,
-    layers: Sequence[tuple[str, Sequence[tuple[str, str]]]] = (),
+    layers: Sequence[Layer] = (),
     allow_flags: Sequence[str] = (),
     resolve_credentials: bool = True,
 ) -> Config:
@@ -241,15 +180,19 @@ def build_config(
         pairs, extractors = rules_from_document(doc, path), extractors_from_document(doc, path)
         settings = settings_from_document(doc, path, environ,
                                           resolve_credentials=resolve_credentials)
-    flag_allow = _parse_allow(allow_flags, "--allow")
+    flag_allow = parse_allow(allow_flags, "--allow")
     env_rules = environ.get(ENV_RULES, "")
-    named = [(f"${ENV_RULES}", rules_from_value(env_rules, f"${ENV_RULES}"))] if env_rules else []
-    for layer_origin, layer_pairs in [*named, *layers]:
+    named = [Layer(f"${ENV_RULES}", rules_from_value(env_rules, f"${ENV_RULES}"))
+             ] if env_rules else []
+    for layer in [*named, *layers]:
         try:
-            RuleSet.from_pairs(list(layer_pairs))
+            RuleSet.from_pairs(list(layer.pairs))
         except ValueError as err:
-            raise ConfigError(f"{layer_origin}: {RULES_KEY}: {err}") from None
-        pairs += layer_pairs
+            raise ConfigError(f"{layer.origin}: {RULES_KEY}: {err}") from None
+        pairs += layer.pairs
+        if layer.section is not None:
+            settings += settings_from_section(layer.section, layer.where, Path("."), environ,
+                                              resolve_credentials=resolve_credentials)
     pairs += [parse_rule_flag(flag) for flag in rule_flags]
     if all_prefix is not None:
         pairs.append(("all", all_prefix))
@@ -270,34 +213,3 @@ def build_config(
                   warnings=settings.credentials.warnings)
 
 
-def _type_name(value: Any) -> str:
-    return {dict: "a mapping", list: "a list", str: "a string", type(None): "null"}.get(
-        type(value), type(value).__name__
-    )
-
-
-def _os_reason(err: Exception) -> str:
-    if isinstance(err, OSError):
-        return err.strerror or type(err).__name__
-    return "not UTF-8 text"
-
-
-def _yaml_reason(err: Exception) -> str:
-    """The parser's reason and position, never its snippet of the offending
-    line: in a file with credentials that line may hold a password."""
-    from ruamel.yaml.error import MarkedYAMLError
-
-    if not isinstance(err, MarkedYAMLError):
-        return type(err).__name__
-    parts = []
-    for text, mark in ((err.context, err.context_mark), (err.problem, err.problem_mark)):
-        if text:
-            # 'found duplicate key "password" with value "…" (original value: "…")'
-            text = text.split(" with value ", 1)[0]
-            where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-            parts.append(f"{text}{where}")
-    return _one_line(": ".join(parts) or "invalid YAML")
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())

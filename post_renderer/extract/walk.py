@@ -19,18 +19,29 @@ from .rows import Extractor
 from .table import ExtractorTable
 
 
+class PodSpec(NamedTuple):
+    """A PodSpec mapping met in a document, and its rendered path (for messages)."""
+
+    node: dict[str, Any]
+    path: str
+
+
 class ImageField(NamedTuple):
     """An image found in a document: where it is and what holds it.
 
     `value` is the scalar node; the reference is `value[start:end]` when
-    `span` is set (a flag or env value), else the whole value.
+    `span` is set (a flag or env value), else the whole value.  `pulled` is
+    True for a container's `image` in a PodSpec: the kubelet pulls it with
+    the pod's imagePullSecrets (an image in args or env is pulled by someone
+    else, if ever).
     """
 
     path: str
     value: Any
     resource: Any  # the resource it belongs to (a List item for Lists)
-    pod_spec: str | None = None  # the PodSpec path it belongs to, when it does
+    pod_spec: PodSpec | None = None  # the PodSpec it belongs to, when it does
     span: tuple[int, int] | None = None
+    pulled: bool = False
 
 
 def _flag_value(item: str, is_flag: Matcher) -> tuple[int, bool] | None:
@@ -44,14 +55,15 @@ def _flag_value(item: str, is_flag: Matcher) -> tuple[int, bool] | None:
     return (item.index("=") + 1, False) if eq else (0, True)
 
 
-def container_images(container: Any, path: str, resource: Any, pod_spec: str | None,
+def container_images(container: Any, path: str, resource: Any, pod_spec: PodSpec | None,
                      is_flag: Matcher, is_env: Matcher) -> Iterator[ImageField]:
     """The image, image flags and image env vars of one container-shaped mapping;
     `is_flag`/`is_env` match flag names and env var names that carry images."""
     if not isinstance(container, dict):
         return
     if "image" in container:
-        yield ImageField(join_path(path, "image"), container["image"], resource, pod_spec)
+        yield ImageField(join_path(path, "image"), container["image"], resource, pod_spec,
+                         pulled=pod_spec is not None)
     for key in ("command", "args"):
         items = container.get(key)
         if not isinstance(items, list):
@@ -106,13 +118,14 @@ def _row_images(root: Any, table: ExtractorTable, rows: Sequence[Extractor],
             for spec_path, spec in find(root, spec_expression, prefix):
                 if not isinstance(spec, dict):
                     continue
+                pod_spec = PodSpec(spec, spec_path)
                 for expression in shape.pod_spec_containers:
                     for path, container in find(spec, expression, spec_path):
-                        yield from container_images(container, path, root, spec_path,
+                        yield from container_images(container, path, root, pod_spec,
                                                     is_flag, is_env)
                 for expression in shape.pod_spec_paths:
                     for path, value in find(spec, expression, spec_path):
-                        yield ImageField(path, value, root, spec_path)
+                        yield ImageField(path, value, root, pod_spec)
         for expression in row.containers:
             for path, container in find(root, expression, prefix):
                 yield from container_images(container, path, root, None, is_flag, is_env)

@@ -1,81 +1,32 @@
-"""The allow-list policy: after rewriting, every image must come from an allowed prefix.
+"""The policy stage: after rewriting, every image must come from an allowed prefix.
 
 This is what turns `helm template | registry-rewrite --allow …` into a CI
 gate: an image that no rule moved to the mirror (a new chart dependency, a
 typo in a rule) fails the build instead of reaching a cluster that cannot
-pull it.  Prefixes match normalized names on path-component boundaries, the
-same way rule sources do, so `docker.io` allows `nginx` and `gcr.io/foo` does
-not allow `gcr.io/foobar/x`.
+pull it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import Any
 
+from ..config.allow import AllowList
 from ..diagnostics import Diagnostic
-from ..rewrite.reference import ReferenceError, is_under, parse_prefix, parse_reference
-
-if TYPE_CHECKING:  # the configuration loader imports this module: keep it light
-    from .rewrite import Occurrence
+from ..model import Document, Occurrence
 
 
-class AllowList:
-    """Normalized prefixes, and the prefixes as written (for messages).
+class PolicyStage:
+    """One error per image of a document that ends up outside the allow-list."""
 
-    A plain slotted class, not a NamedTuple: `+` merges two lists.
-    """
+    def __init__(self, allow: AllowList) -> None:
+        self.allow = allow
 
-    __slots__ = ("prefixes", "written")
+    def process(self, doc: Document) -> None:
+        doc.diagnostics += check(doc.occurrences, self.allow)
 
-    def __init__(self, prefixes: tuple[str, ...] = (), written: tuple[str, ...] = ()) -> None:
-        self.prefixes, self.written = prefixes, written
-
-    def __repr__(self) -> str:
-        return f"AllowList({self.prefixes!r}, {self.written!r})"
-
-    def __bool__(self) -> bool:
-        return bool(self.prefixes)
-
-    @classmethod
-    def parse(cls, values: Iterable[str]) -> AllowList:
-        """Raise ValueError naming the first prefix that is not a registry or
-        repository prefix."""
-        prefixes: dict[str, str] = {}
-        for value in values:
-            try:
-                prefixes.setdefault(parse_prefix(value), value.strip())
-            except ReferenceError as err:
-                raise ValueError(f"allow {value!r}: {err}") from None
-        return cls(tuple(prefixes), tuple(prefixes.values()))
-
-    def __add__(self, other: AllowList) -> AllowList:
-        """Both lists, the first spelling of a prefix kept (config, then flags)."""
-        merged = dict(zip(self.prefixes, self.written, strict=True))
-        for prefix, written in zip(other.prefixes, other.written, strict=True):
-            merged.setdefault(prefix, written)
-        return AllowList(tuple(merged), tuple(merged.values()))
-
-    def permits(self, image: str) -> bool:
-        """True when `image` is a reference under one of the prefixes.  A value
-        that is not a reference (an unrendered template) cannot be shown to be
-        allowed, so it is not."""
-        try:
-            name = parse_reference(image).normalized_name
-        except ReferenceError:
-            return False
-        return any(is_under(name, prefix) for prefix in self.prefixes)
-
-
-def final_image(occurrence: Occurrence) -> str:
-    """The reference the cluster will pull: the rewrite, or the original."""
-    return occurrence.rewritten if occurrence.rewritten is not None else occurrence.original
-
-
-def resource_label(occurrence: Occurrence) -> str:
-    if occurrence.kind and occurrence.name:
-        return f"{occurrence.kind}/{occurrence.name}"
-    return occurrence.kind
+    def finish(self, end: Any) -> None:
+        """Each document was checked as it passed."""
 
 
 def check(occurrences: Iterable[Occurrence], allow: AllowList) -> list[Diagnostic]:
@@ -85,9 +36,10 @@ def check(occurrences: Iterable[Occurrence], allow: AllowList) -> list[Diagnosti
     allowed = ", ".join(allow.written)
     problems: list[Diagnostic] = []
     for occurrence in occurrences:
-        image = final_image(occurrence)
+        image = occurrence.final
         if not allow.permits(image):
             problems.append(Diagnostic(
                 "error", f"{image!r} is not under an allowed prefix (allow: {allowed})",
-                occurrence.document, resource_label(occurrence), occurrence.path))
+                occurrence.document, occurrence.label, occurrence.path,
+                subject=occurrence.resource))
     return problems

@@ -1,10 +1,10 @@
-"""Write new scalar values into the original document text, and nothing else.
+"""Every change to a document's text: one edit type, applied in one place.
 
-The raw text of a scalar is kept and only the old value inside it is swapped
-for the new one, so quotes, block indicators and surrounding bytes stay as
-written.  Only when the old value cannot be found verbatim in the raw text
-(escape sequences, a plain scalar folded over lines) is the scalar rendered
-afresh, in its own style when that is safe and double-quoted otherwise.
+The promise is that bytes we did not change do not move, so nothing here
+re-serializes a document: an `Edit` replaces `text[start:end]` (an insertion
+has `start == end`) and `apply_edits` splices them all into the original text
+once.  Helpers build the edits the stages need: a scalar's new value (its
+quotes and block indicators kept), and YAML text for what is inserted.
 """
 
 from __future__ import annotations
@@ -13,40 +13,52 @@ import re
 from collections.abc import Iterable
 from typing import NamedTuple
 
+from .tree import Scalar
+
 _PLAIN_SAFE = re.compile(r"[A-Za-z0-9_./@\[\]-][A-Za-z0-9_./:@\[\]=+ -]*")
+_PLAIN_NAME = re.compile(r"[a-z0-9][a-z0-9.-]*")
 
 
 class Edit(NamedTuple):
-    """Replace `old` by `new` in the scalar occupying text[start:end]."""
+    """Replace `text[start:end]` by `new` (insert when start == end)."""
 
     start: int
     end: int
-    style: str
-    old: str
     new: str
 
 
-def render(raw: str, edit: Edit) -> str:
-    """The scalar's new raw text."""
-    if raw.count(edit.old) == 1:
-        return raw.replace(edit.old, edit.new)
-    if edit.style == "'" and "\n" not in edit.new:
-        return "'" + edit.new.replace("'", "''") + "'"
-    if edit.style == "" and _PLAIN_SAFE.fullmatch(edit.new) and not edit.new.endswith(" "):
-        return edit.new
-    return '"' + edit.new.replace("\\", "\\\\").replace('"', '\\"') + '"'
+def render_scalar(raw: str, style: str, old: str, new: str) -> str:
+    """A scalar's new raw text: the old value swapped inside the raw text when
+    it is there verbatim, else the new value in the scalar's own style when
+    that is safe, double-quoted otherwise (escapes, folded plain scalars)."""
+    if raw.count(old) == 1:
+        return raw.replace(old, new)
+    if style == "'" and "\n" not in new:
+        return "'" + new.replace("'", "''") + "'"
+    if style == "" and _PLAIN_SAFE.fullmatch(new) and not new.endswith(" "):
+        return new
+    return '"' + new.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def replace_scalar(text: str, scalar: Scalar, new_value: str) -> Edit:
+    """The edit that gives `scalar` (a node of `text`) the value `new_value`."""
+    raw = text[scalar.start:scalar.end]
+    return Edit(scalar.start, scalar.end, render_scalar(raw, scalar.style, str(scalar), new_value))
 
 
 def apply_edits(text: str, edits: Iterable[Edit]) -> str:
-    """Apply non-overlapping edits; one edit per scalar (an alias target is
-    edited once however many aliases point at it)."""
-    unique = {e.start: e for e in edits}
+    """Apply non-overlapping edits.  One edit per place: an alias target is
+    edited once however many aliases point at it.  An insertion goes before
+    a replacement that starts where it does."""
+    unique: dict[tuple[int, int], Edit] = {}
+    for edit in edits:
+        unique.setdefault((edit.start, edit.end), edit)
     parts: list[str] = []
     position = 0
-    for start in sorted(unique):
-        edit = unique[start]
+    for key in sorted(unique):
+        edit = unique[key]
         parts.append(text[position:edit.start])
-        parts.append(render(text[edit.start:edit.end], edit))
+        parts.append(edit.new)
         position = edit.end
     parts.append(text[position:])
     return "".join(parts)
@@ -55,3 +67,35 @@ def apply_edits(text: str, edits: Iterable[Edit]) -> str:
 def line_ending(text: str) -> str:
     """The document's line ending, for text we add to it (CRLF stays CRLF)."""
     return "\r\n" if "\r\n" in text else "\n"
+
+
+def json_string(value: str) -> str:
+    """A JSON string literal, which is also a YAML double-quoted one."""
+    import json  # imported where used: only runs that insert text (start-up)
+
+    return json.dumps(value)
+
+
+def yaml_string(value: str) -> str:
+    """A string as YAML: plain when that reads back as the same string,
+    double-quoted otherwise (`"123"`, `"true"` and `"null"` must stay strings)."""
+    if _PLAIN_NAME.fullmatch(value) and Scalar(value, 0, 0, "", 0).is_string:
+        return value
+    return json_string(value)
+
+
+def column(text: str, offset: int) -> int:
+    """The column of `offset` in its line (for indenting inserted lines)."""
+    return offset - (text.rfind("\n", 0, offset) + 1)
+
+
+def flow_insertion(text: str, inner: int, has_items: bool, entry: str) -> Edit:
+    """An entry before the first one of a flow node, reusing the white space
+    that separates `{`/`[` from it (a pretty-printed JSON document stays pretty)."""
+    if not has_items:
+        return Edit(inner, inner, entry)
+    first = inner
+    while first < len(text) and text[first] in " \t\r\n":
+        first += 1
+    gap = text[inner:first] or " "
+    return Edit(first, first, f"{entry},{gap}")

@@ -68,10 +68,13 @@ class NodeSpan(NamedTuple):
 
     `inner` is where its content starts: the first key or `-` of a block
     node, the character after `{`/`[` of a flow node (properties skipped).
+    `end` is where libyaml ends it: just after `}`/`]` of a flow node, where
+    the next token starts for a block node.
     """
 
     inner: int
     flow: bool
+    end: int = -1
 
 
 class Located(NamedTuple):
@@ -256,6 +259,8 @@ def _build(text: str, parser: Any, offset: int, spans: dict[int, NodeSpan] | Non
             continue
         elif cls is MappingEndEvent or cls is SequenceEndEvent:
             node = stack.pop()[0]
+            if spans is not None:
+                spans[id(node)] = spans[id(node)]._replace(end=event.end_mark.index + offset)
             frame = stack[-1] if stack else None
         elif cls is AliasEvent:
             if event.anchor not in anchors:

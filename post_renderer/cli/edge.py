@@ -1,0 +1,93 @@
+"""The edge's shared parts: exit codes, usage errors, where diagnostics go,
+and the promises every command keeps (no traceback, a quiet closed pipe).
+
+Exit codes: 0 ok, 1 a rewrite or input error (all documents are still written),
+2 a usage or configuration error (nothing is written).  No Python traceback ever
+reaches the user; an unexpected failure is one `internal error` line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable
+from typing import TextIO
+
+from ..config.load import ENV_CONFIG
+from ..diagnostics import PROG, Diagnostic
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+ENV_ERROR_LOG = "REGISTRY_REWRITE_ERROR_LOG"
+
+
+class UsageParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line and exit 2 like every other one."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_USAGE, f"{PROG}: usage error: {message} (see --help)\n")
+
+
+def add_rule_options(parser: argparse.ArgumentParser) -> None:
+    """The options every subcommand shares: where the rules come from, how
+    strict to be, and where else diagnostics go."""
+    parser.add_argument("-c", "--config", metavar="RULES.yaml",
+                        help=f"rules file or Palette pack values file (default: ${ENV_CONFIG})")
+    parser.add_argument("--rule", action="append", default=[], metavar="SRC=DST",
+                        help="add a source-prefix rule (repeatable; overrides the file)")
+    parser.add_argument("--all", dest="all_prefix", metavar="PREFIX",
+                        help='the "all" rule: prefix every image not matched by a source rule')
+    parser.add_argument("--strict", action="store_true",
+                        help="treat warnings (invalid image values, uncovered images) as "
+                        "errors (exit 1)")
+    parser.add_argument("--rewrite-unknown", action="store_true",
+                        help="also take image-like values that no extractor covers "
+                        "(instead of warning about them)")
+    parser.add_argument("--error-log", metavar="FILE",
+                        help=f"also append diagnostics to FILE (default: ${ENV_ERROR_LOG}); "
+                        "Helm 4 hides a post-renderer's stderr")
+
+
+class Reporter:
+    """Writes diagnostics to stderr and, when asked, to an error log file."""
+
+    def __init__(self, stderr: TextIO, log_path: str | None) -> None:
+        self.stderr = stderr
+        self.log_path = log_path
+        self.log: TextIO | None = None  # opened at the first diagnostic, kept open
+        self.errors = 0
+
+    def __call__(self, diagnostic: Diagnostic) -> None:
+        self.errors += diagnostic.is_error
+        line = diagnostic.format()
+        print(line, file=self.stderr, flush=True)
+        if self.log_path:
+            try:
+                if self.log is None:
+                    self.log = open(self.log_path, "a", encoding="utf-8")
+                print(line, file=self.log, flush=True)  # each line lands even if we die
+            except OSError as err:
+                self.log_path = None
+                print(f"{PROG}: warning: cannot write error log: {err.strerror}",
+                      file=self.stderr)
+
+
+def reporter_for(args: argparse.Namespace) -> Reporter:
+    """The reporter the command line asks for (--error-log or its variable)."""
+    return Reporter(sys.stderr, args.error_log or os.environ.get(ENV_ERROR_LOG) or None)
+
+
+def guarded(report: Reporter, body: Callable[[], int]) -> int:
+    """Run a command's body with the promises of the edge: a closed pipe is a
+    quiet exit 1, ^C is 130, and anything unexpected is one line, never a traceback."""
+    try:
+        return body()
+    except BrokenPipeError:
+        # The reader went away (e.g. `| head`); nothing useful left to say.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+    except Exception as err:  # the promise: never a traceback
+        report(Diagnostic("error", f"internal error: {type(err).__name__}: {err}"))
+        return EXIT_ERROR

@@ -1,0 +1,184 @@
+"""The KRM reader and writer: kustomize and kpt speak ResourceLists, not streams.
+
+A KRM function (a kustomize `exec` transformer, `kpt fn eval --exec`) gets one
+`config.kubernetes.io/v1` ResourceList on stdin — `items` plus the
+`functionConfig` that holds its settings — and must answer with one.  The
+ResourceList is one document to the stages: the extractor table walks the
+`items` of a `*List`, so images are spliced in place and every other byte
+stays, which matters here: kustomize and kpt track resources by the
+annotations they add (`config.kubernetes.io/index`, `internal.config.kubernetes.io/*`).
+Generated Secrets become new items; warnings and errors become `results`,
+the channel kpt prints, as well as stderr lines.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+from ..diagnostics import Diagnostic
+from ..model import Document, End
+from ..yaml.splice import Edit, column, flow_insertion, line_ending
+from ..yaml.split import Chunk
+from ..yaml.tree import Located
+from .results import result_of, results_edits
+from .streams import Report, ReportFile, write_report
+
+if TYPE_CHECKING:
+    from ..config.load import Config, Layer
+    from .build import Options
+    from .core import Stage
+
+KRM_API_GROUP = "config.kubernetes.io"
+RESOURCE_LIST = "ResourceList"
+FUNCTION_CONFIG = "functionConfig"
+
+_EMPTY_LINE = re.compile(rb"[ \t]*(?:#.*|---|\.\.\.)?[ \t]*\r?\Z")
+
+
+def parse_resource_list(data: bytes) -> dict[str, Any] | None:
+    """The parsed document when `data` is a KRM ResourceList, else None.
+
+    Only documents that mention `ResourceList` are parsed, so the normal stream
+    path pays one substring search for its first document.  A document that
+    does not parse is not a ResourceList: the stream path reports it.  The
+    typed values are what the functionConfig is validated from.
+    """
+    if RESOURCE_LIST.encode() not in data:
+        return None
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    try:
+        doc = YAML(typ="safe", pure=False).load(data.decode("utf-8"))
+    except (YAMLError, UnicodeDecodeError, ValueError, TypeError, OverflowError):
+        # TypeError: a mapping key holding a mapping (`? - {a: 1}`), which the
+        # constructor cannot hash; the others: values it cannot construct.
+        # None of these is a ResourceList to answer.
+        return None
+    if not isinstance(doc, dict) or doc.get("kind") != RESOURCE_LIST:
+        return None
+    api_version = doc.get("apiVersion")
+    if not isinstance(api_version, str) or not api_version.startswith(KRM_API_GROUP + "/"):
+        return None
+    return doc
+
+
+class ResourceListReader:
+    """The one ResourceList; documents after it are counted, not processed."""
+
+    def __init__(self, first: Chunk, rest: Iterable[Chunk]) -> None:
+        self.first = first
+        self.rest = rest
+        self.diagnostics: list[Diagnostic] = []
+
+    def __iter__(self) -> Iterator[Document]:
+        yield Document(self.first.index, self.first.line, self.first.data)
+        extra = sum(1 for chunk in self.rest if not _is_empty(chunk.data))
+        if extra:
+            self.diagnostics.append(Diagnostic(
+                "error", f"{extra} more document(s) after the ResourceList were ignored: "
+                "a KRM function reads exactly one ResourceList"))
+
+
+def _is_empty(data: bytes) -> bool:
+    """True for a chunk of blank lines, comments and markers only."""
+    return all(_EMPTY_LINE.match(line) for line in data.split(b"\n"))
+
+
+class KrmWriter:
+    """The ResourceList out: its items as the stages left them, the generated
+    Secrets as new items, every diagnostic as a result (and a stderr line)."""
+
+    def __init__(self, out: BinaryIO, report: Report, reader: ResourceListReader,
+                 before: Sequence[Diagnostic] = (), report_file: ReportFile | None = None) -> None:
+        self.out = out
+        self.report = report
+        self.reader = reader
+        self.before = list(before)
+        self.report_file = report_file
+        self.doc: Document | None = None
+
+    def write(self, doc: Document) -> None:
+        self.doc = doc
+
+    def finish(self, end: End) -> None:
+        write_report(self.report_file, end)
+        doc = self.doc
+        assert doc is not None  # the reader yields the ResourceList first
+        diagnostics = [*self.reader.diagnostics, *self.before, *doc.diagnostics,
+                       *end.diagnostics]
+        located = doc.parse(spans=True, quiet=True) if doc.located is None else doc.located
+        if located is not None and doc.text is not None and located.spans:
+            text = doc.text
+            if end.secrets:
+                edit = _secret_items(text, located, end.secrets)
+                if isinstance(edit, Edit):
+                    doc.edits.append(edit)
+                else:
+                    diagnostics.append(Diagnostic("error", edit))
+            results = [result_of(d, located.root) for d in diagnostics]
+            if results:
+                doc.edits += results_edits(text, located, results)
+        self.out.write(doc.output())
+        self.out.flush()
+        for diagnostic in diagnostics:
+            self.report(diagnostic)
+
+
+def answer(
+    first: Chunk, rest: Iterable[Chunk], resource_list: Mapping[str, Any],
+    configure: Callable[[Sequence[Layer]], Config], options: Options, out: BinaryIO,
+    report: Report, report_file: ReportFile | None = None, known_warnings: Iterable[str] = (),
+) -> None:
+    """Answer one ResourceList.  Its functionConfig is one more configuration
+    layer; every problem, in the functionConfig too (it arrives on stdin), is
+    a result as well as a diagnostic, and the items pass unchanged then."""
+    from ..config.objects import layer_from_object
+    from ..config.text import ConfigError, NoRulesError
+    from .build import build_stages
+    from .core import Pipeline
+
+    reader = ResourceListReader(first, rest)
+    before: list[Diagnostic] = []
+    stages: list[Stage] = []
+    try:
+        config = configure([layer_from_object(resource_list.get(FUNCTION_CONFIG),
+                                              FUNCTION_CONFIG)])
+    except NoRulesError:
+        before.append(Diagnostic(
+            "error", f"configuration: no rules: give {FUNCTION_CONFIG} a "
+            "imageReplacementRules (ConfigMap data.imageReplacementRules, "
+            "spec.imageReplacementRules or top-level imageReplacementRules), "
+            "or pass rules on the command line"))
+    except ConfigError as err:
+        before.append(Diagnostic("error", f"configuration: {err}"))
+    else:
+        known = set(known_warnings)
+        before += [Diagnostic("warning", f"configuration: {warning}")
+                   for warning in config.warnings if warning not in known]
+        stages = build_stages(config, options._replace(spans=True))
+    writer = KrmWriter(out, report, reader, before, report_file)
+    Pipeline(reader, stages, writer).run()
+
+
+def _secret_items(text: str, located: Located, secrets: Sequence[Any]) -> Edit | str:
+    """The generated Secrets as the first items (the start of a node is where
+    libyaml is exact; kustomize and kpt do not care about the order)."""
+    root = located.root
+    items = root.get("items") if isinstance(root, dict) else None
+    span = located.spans.get(id(items)) if isinstance(items, list) else None
+    if span is None:
+        return "cannot add the generated pull Secrets: the ResourceList has no items list"
+    if span.flow:
+        return flow_insertion(text, span.inner, bool(items),
+                              ", ".join(secret.json() for secret in secrets))
+    newline = line_ending(text)
+    col = " " * column(text, span.inner)
+    parts = []
+    for secret in secrets:
+        comment, first, *rest = secret.lines()
+        parts.append(f"{comment}{newline}{col}- {first}{newline}"
+                     + "".join(f"{col}  {line}{newline}" for line in rest) + col)
+    return Edit(span.inner, span.inner, "".join(parts))

@@ -1,0 +1,121 @@
+"""Readers and writers of plain streams: manifests in, manifests (or the
+`images` listing) out.  This is where a run's output is written: each
+document as soon as every stage is done with it, then what the stream's end
+brings (generated Secrets, the report, the listing)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, BinaryIO, TextIO
+
+from ..diagnostics import Diagnostic
+from ..model import Document, End
+from ..yaml.split import Chunk
+
+Report = Callable[[Diagnostic], None]
+
+
+def documents(chunks: Iterable[Chunk]) -> Iterator[Document]:
+    """The stream reader: one Document per chunk the splitter cut."""
+    for chunk in chunks:
+        yield Document(chunk.index, chunk.line, chunk.data)
+
+
+class ReportFile:
+    """Where `--report` goes: a file, or stderr as one compact line."""
+
+    def __init__(self, out: TextIO, compact: bool) -> None:
+        self.out = out
+        self.compact = compact
+
+    def write(self, document: dict[str, Any]) -> Diagnostic | None:
+        import json  # imported where used: only runs with --report (start-up)
+
+        try:
+            if self.compact:
+                self.out.write(json.dumps(document, separators=(",", ":")) + "\n")
+            else:
+                self.out.write(json.dumps(document, indent=2) + "\n")
+            self.out.flush()
+        except OSError as err:
+            return Diagnostic(
+                "error", f"cannot write the report: {err.strerror or type(err).__name__}")
+        return None
+
+
+def write_report(report_file: ReportFile | None, end: End) -> None:
+    """The report, when asked for; a failure to write it is one more error."""
+    if report_file is not None and end.report is not None:
+        problem = report_file.write(end.report)
+        if problem is not None:
+            end.diagnostics.append(problem)
+
+
+class StreamWriter:
+    """Manifests to stdout, each document as soon as it is done (streaming),
+    its diagnostics after it; the generated Secrets follow the stream."""
+
+    def __init__(self, out: BinaryIO, report: Report,
+                 report_file: ReportFile | None = None) -> None:
+        self.out = out
+        self.report = report
+        self.report_file = report_file
+        self.newline = "\n"
+        self.ends_with_newline = True
+
+    def write(self, doc: Document) -> None:
+        data = doc.output()
+        self.out.write(data)
+        self.out.flush()  # streaming: the reader gets each document as soon as it is done
+        if data:
+            self.ends_with_newline = data.endswith(b"\n")
+            self.newline = "\r\n" if data.endswith(b"\r\n") else "\n"
+        for diagnostic in doc.diagnostics:
+            self.report(diagnostic)
+
+    def finish(self, end: End) -> None:
+        write_report(self.report_file, end)
+        newline = self.newline
+        text = "".join(newline.join(["---", *secret.lines()]) + newline
+                       for secret in end.secrets)
+        if text and not self.ends_with_newline:
+            text = newline + text
+        if text:
+            self.out.write(text.encode("utf-8"))
+            self.out.flush()
+        for diagnostic in end.diagnostics:
+            self.report(diagnostic)
+
+
+class ListingWriter:
+    """The `images` command: no manifests, the mirror pairs at the end."""
+
+    def __init__(self, out: TextIO, fmt: str, report: Report) -> None:
+        self.out = out
+        self.fmt = fmt
+        self.report = report
+
+    def write(self, doc: Document) -> None:
+        for diagnostic in doc.diagnostics:
+            self.report(diagnostic)
+
+    def finish(self, end: End) -> None:
+        from .listing import format_pairs, mirror_pairs
+
+        for diagnostic in end.diagnostics:
+            self.report(diagnostic)
+        self.out.write(format_pairs(mirror_pairs(end.occurrences), self.fmt))
+        self.out.flush()
+
+
+class Collect:
+    """Keeps the documents in memory (adapters, tests and fuzzing)."""
+
+    def __init__(self) -> None:
+        self.documents: list[Document] = []
+
+    def write(self, doc: Document) -> None:
+        self.documents.append(doc)
+
+    def finish(self, end: End) -> None:
+        """Nothing to flush."""
