@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from ruamel.yaml import YAML
 from conftest import FIXTURES, assert_no_traceback, run_cli, stderr_lines
+from ruamel.yaml import YAML
 
 INVENTORY = FIXTURES / "inventory"
 RULES = INVENTORY / "rules.yaml"

@@ -12,6 +12,7 @@ from ..yaml.splice import Edit, column, flow_insertion, json_string, line_ending
 from ..yaml.tree import Located, Scalar
 
 RESULTS = "results"
+_PLAIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9./_-]*")
 # A final `...` line, possibly followed by blank or comment lines.
 _END_MARKER = re.compile(r"^\.\.\.[^\n]*(?:\n|\Z)(?:[ \t]*(?:#[^\n]*)?(?:\n|\Z))*\Z", re.MULTILINE)
 
@@ -125,7 +126,13 @@ def _block_mapping(mapping: Mapping[str, Any], indent: int) -> Iterator[str]:
 
 
 def _scalar(value: Any) -> str:
-    return str(value) if isinstance(value, int) else yaml_string(str(value))
+    """Plain when it reads back as the same string (`Pod`, `apps/v1`), else quoted."""
+    if isinstance(value, int):
+        return str(value)
+    text = str(value)
+    if _PLAIN_WORD.fullmatch(text) and Scalar(text, 0, 0, "", 0).is_string:
+        return text
+    return yaml_string(text)
 
 
 def _json(value: Any) -> str:
