@@ -25,11 +25,9 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from ..rewrite.reference import ReferenceError, parse_prefix
+from .schema import CREDENTIAL
 
 SECRET_PREFIX = "registry-rewrite-"
-ENTRY_KEYS = frozenset(
-    {"domain", "username", "usernameRef", "password", "passwordRef", "secretName"}
-)
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _DNS_LABEL = r"[a-z0-9](?:[-a-z0-9]*[a-z0-9])?"
 _DNS_SUBDOMAIN = re.compile(rf"{_DNS_LABEL}(?:\.{_DNS_LABEL})*")
@@ -237,10 +235,9 @@ def parse_credentials(
         if not isinstance(entry, Mapping):
             raise CredentialError(f"{what}: must be a mapping with `domain`, `username`, "
                                   "`password`")
-        unknown = sorted(str(k) for k in entry if k not in ENTRY_KEYS)
-        if unknown:
-            raise CredentialError(f"{what}: unknown key {unknown[0]!r} (allowed: "
-                                  f"{', '.join(sorted(ENTRY_KEYS))})")
+        problem = CREDENTIAL.unknown(entry, what)
+        if problem:
+            raise CredentialError(problem)
         raw_domain = entry.get("domain")
         if not isinstance(raw_domain, str) or not raw_domain.strip():
             raise CredentialError(f"{what}: `domain` is required (a registry host)")

@@ -16,10 +16,8 @@ from ..extract.rows import Extractor, ExtractorError, parse_rows
 from ..rewrite.rules import RuleSet
 from .allow import AllowList
 from .credentials import CredentialSet
+from .schema import RULES_FILE
 from .settings import (
-    ALLOW_KEY,
-    CREDENTIALS_KEY,
-    PULL_SECRET_KEY,
     RegistrySettings,
     parse_allow,
     settings_from_section,
@@ -33,8 +31,6 @@ ENV_RULES = "REGISTRY_REWRITE_RULES"
 RULES_KEY = "imageReplacementRules"
 PACK_PATH = ("charts", "registry-connect", "config", "registry")
 EXTRACTORS_KEY = "extractors"
-RULES_FILE_KEYS = frozenset({RULES_KEY, EXTRACTORS_KEY, CREDENTIALS_KEY, PULL_SECRET_KEY,
-                             ALLOW_KEY})
 
 
 class Config(NamedTuple):
@@ -96,12 +92,9 @@ def rules_from_document(doc: Any, origin: str) -> list[tuple[str, str]]:
         raise ConfigError(
             f"{origin}: a pack values file must hold {'.'.join(PACK_PATH)}.{RULES_KEY}"
         )
-    unknown = sorted(str(k) for k in doc if k not in RULES_FILE_KEYS)
-    if unknown:
-        raise ConfigError(
-            f"{origin}: unknown key {unknown[0]!r} (a rules file holds: "
-            f"{', '.join(sorted(RULES_FILE_KEYS))})"
-        )
+    problem = RULES_FILE.unknown(doc, origin)
+    if problem:
+        raise ConfigError(problem)
     if RULES_KEY not in doc:
         raise ConfigError(f"{origin}: no `{RULES_KEY}` key")
     return rules_from_value(doc[RULES_KEY], f"{origin}: {RULES_KEY}")

@@ -14,12 +14,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from .load import RULES_KEY, Layer, rules_from_document, rules_from_value
-from .settings import ALLOW_KEY, CREDENTIALS_KEY, PULL_SECRET_KEY
+from .schema import SECTION
+from .settings import ALLOW_KEY, CREDENTIALS_KEY
 from .text import ConfigError, load_config_file, load_yaml_text
 
-# Keys allowed where registry-rewrite owns the section (ConfigMap data, spec),
-# so that a typo is an error instead of a run without rules.
-SECTION_KEYS = frozenset({RULES_KEY, CREDENTIALS_KEY, PULL_SECRET_KEY, ALLOW_KEY})
 # In a ConfigMap every value is a string; these hold YAML when they are.
 _YAML_IN_STRING = (CREDENTIALS_KEY, ALLOW_KEY)
 
@@ -54,12 +52,10 @@ def _section_layer(section: Any, origin: str, where: str) -> Layer:
         return Layer(origin, [])
     if not isinstance(section, Mapping):
         raise ConfigError(f"{where}: must be a mapping holding {RULES_KEY}")
-    unknown = sorted(str(k) for k in section if k not in SECTION_KEYS)
-    if unknown:
-        raise ConfigError(
-            f"{where}: unknown key {unknown[0]!r} (registry-rewrite reads: "
-            f"{', '.join(sorted(SECTION_KEYS))})"
-        )
+    # A typo is an error instead of a run without rules.
+    problem = SECTION.unknown(section, where)
+    if problem:
+        raise ConfigError(problem)
     pairs = rules_from_value(section.get(RULES_KEY), f"{where}.{RULES_KEY}")
     return Layer(origin, pairs, section, f"{where}.")
 

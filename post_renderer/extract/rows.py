@@ -13,6 +13,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from ..config.schema import EXTRACTOR_ROW
 from .jsonpath import check_path
 
 BUILTIN_FILE = Path(__file__).with_name("extractors.yaml")
@@ -70,18 +71,15 @@ def _strings(value: Any, what: str, origin: str) -> tuple[str, ...]:
 _EXPRESSION_KEYS = {"podSpecs": "pod_specs", "containers": "containers", "paths": "paths",
                     "splitImages": "split_images"}
 _PATTERN_KEYS = {"args": "args", "env": "env"}
-ROW_KEYS = frozenset({"kind", "apiVersion", *_EXPRESSION_KEYS, *_PATTERN_KEYS})
 
 
 def parse_row(row: Any, origin: str, *, validate: bool) -> Extractor:
     """Validate one row; with `validate`, compile its expressions now (user rows)."""
     if not isinstance(row, Mapping):
         raise ExtractorError(f"{origin}: must be a mapping with `kind` and `paths`")
-    unknown = sorted(str(k) for k in set(row) - ROW_KEYS)
-    if unknown:
-        raise ExtractorError(
-            f"{origin}: unknown key {unknown[0]!r} (allowed: {', '.join(sorted(ROW_KEYS))})"
-        )
+    problem = EXTRACTOR_ROW.unknown(row, origin)
+    if problem:
+        raise ExtractorError(problem)
     kind = row.get("kind")
     if not isinstance(kind, str) or not kind:
         raise ExtractorError(f"{origin}: `kind` is required")

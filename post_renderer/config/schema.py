@@ -1,0 +1,78 @@
+"""The keys each configuration object may hold, declared in one place, and
+the one check that names a key nobody reads.
+
+Every object a user writes (a rules file, registry-rewrite's section of a
+functionConfig or config object, an extractor row, a credential) is declared
+here as a `Keys`: adding a configuration key is one line in its table (and
+the code that reads it).  A typo is an error that names the key path, the
+closest known key and what is allowed; it never echoes a value, which may be
+a password.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+
+class Keys:
+    """The keys of one kind of configuration object, each with what it holds."""
+
+    __slots__ = ("keys", "what")
+
+    def __init__(self, what: str, keys: Mapping[str, str]) -> None:
+        self.what = what
+        self.keys = dict(keys)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.keys
+
+    def __iter__(self) -> Any:
+        return iter(self.keys)
+
+    def unknown(self, mapping: Mapping[Any, Any], where: str) -> str | None:
+        """The message for the first key (in sorted order) that is not declared, or None."""
+        unknown = sorted(str(k) for k in mapping if k not in self.keys)
+        if not unknown:
+            return None
+        key = unknown[0]
+        hint = did_you_mean(key, self.keys)
+        return (f"{where}: unknown key {key!r}{hint} ({self.what} holds: "
+                f"{', '.join(sorted(self.keys))})")
+
+
+def did_you_mean(key: str, known: Iterable[str]) -> str:
+    """`; did you mean 'x'?` for a close known key, else ''."""
+    import difflib  # imported where used: only a run with a typo needs it
+
+    close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.75)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+RULES_FILE = Keys("a rules file", {
+    "imageReplacementRules": "source prefix → target: a mapping or a block string",
+    "extractors": "extra extractor rows (kinds and where their images are)",
+    "credentials": "registry credentials for generated pull Secrets",
+    "pullSecret": "an existing Secret to name in imagePullSecrets",
+    "allow": "prefixes every image must end up under",
+})
+# registry-rewrite's own section of a functionConfig or config object
+# (ConfigMap data, spec): what a rules file holds, less the extractors.
+SECTION = Keys("registry-rewrite's section", {
+    k: v for k, v in RULES_FILE.keys.items() if k != "extractors"})
+EXTRACTOR_ROW = Keys("an extractor row", {
+    "kind": "the kind the row covers",
+    "apiVersion": "the API versions (groups) it covers; any when absent",
+    "podSpecs": "paths of PodSpecs",
+    "containers": "paths of containers outside a PodSpec",
+    "paths": "paths of image strings",
+    "splitImages": "paths of {repository, tag} mappings",
+    "args": "flag names (globs) whose value is an image",
+    "env": "env var names (globs) whose value is an image",
+})
+CREDENTIAL = Keys("a credential", {
+    "domain": "the registry host",
+    "username": "the user name", "usernameRef": "where the user name is read from",
+    "password": "the password", "passwordRef": "where the password is read from",
+    "secretName": "the generated Secret's name",
+})
