@@ -252,15 +252,16 @@ def _build(text: str, parser: Any, offset: int, spans: dict[int, NodeSpan] | Non
             container: Any = {} if cls is MappingStartEvent else []
             if event.anchor is not None:
                 anchors[event.anchor] = container
-            if spans is not None:
-                spans[id(container)] = _node_span(text, event, offset)
             frame = [container, None, event.start_mark.line]
+            if spans is not None:
+                frame.append(event)  # its span is recorded at its end event
             stack.append(frame)
             continue
         elif cls is MappingEndEvent or cls is SequenceEndEvent:
-            node = stack.pop()[0]
+            popped = stack.pop()
+            node = popped[0]
             if spans is not None:
-                spans[id(node)] = spans[id(node)]._replace(end=event.end_mark.index + offset)
+                spans[id(node)] = _node_span(text, popped[3], offset, event.end_mark.index + offset)
             frame = stack[-1] if stack else None
         elif cls is AliasEvent:
             if event.anchor not in anchors:
@@ -293,12 +294,12 @@ def _build(text: str, parser: Any, offset: int, spans: dict[int, NodeSpan] | Non
     return Located(root, spans or {})
 
 
-def _node_span(text: str, event: Any, offset: int) -> NodeSpan:
+def _node_span(text: str, event: Any, offset: int, end: int) -> NodeSpan:
     start = event.start_mark.index + offset
     if event.anchor or event.ctag:
         start = _PROPERTIES.match(text, start).end()  # type: ignore[union-attr]
     flow = bool(event.flow_style)
-    return NodeSpan(start + 1 if flow else start, flow)
+    return NodeSpan(start + 1 if flow else start, flow, end)
 
 
 class _Unhashable:
