@@ -11,9 +11,9 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-import pytest
 from conftest import FIXTURES, cli_command, find_tool, run_tool, tool_env
 from ruamel.yaml import YAML
+from test_kustomize import kpt, kpt_package  # noqa: F401 - kpt is a fixture
 
 PASSWORD = "krm-parity-pa55word"  # a value that must never leave in clear text
 MIRROR = "mirror.example.com"
@@ -100,19 +100,6 @@ def test_kustomize_allow_violation_fails_the_build(tmp_path: Path) -> None:
     assert "is not under an allowed prefix (allow: other.example.com)" in result.stderr
 
 
-def kpt_tool() -> str:
-    found = shutil.which("kpt")
-    if not found:
-        pytest.skip("kpt not found on PATH")
-    return found
-
-
-def kpt_package(tmp_path: Path) -> Path:
-    package = tmp_path / "pkg"
-    shutil.copytree(FIXTURES / "kpt" / "pkg", package)
-    return package
-
-
 def fn_config(tmp_path: Path, data: str) -> Path:
     path = tmp_path / "fn-config.yaml"
     path.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: registry-rewrite\n"
@@ -120,8 +107,7 @@ def fn_config(tmp_path: Path, data: str) -> Path:
     return path
 
 
-def test_kpt_credentials_from_a_configmap_function_config(tmp_path: Path) -> None:
-    kpt = kpt_tool()
+def test_kpt_credentials_from_a_configmap_function_config(kpt: str, tmp_path: Path) -> None:  # noqa: F811
     package = kpt_package(tmp_path)
     config = fn_config(tmp_path, (
         f"  credentials: |\n    - domain: {MIRROR}\n      username: robot\n"
@@ -139,8 +125,7 @@ def test_kpt_credentials_from_a_configmap_function_config(tmp_path: Path) -> Non
     assert all(pull_secret_names(d) == [SECRET] for d in docs if d["kind"] != "Secret")
 
 
-def test_kpt_existing_pull_secret_and_an_allow_violation(tmp_path: Path) -> None:
-    kpt = kpt_tool()
+def test_kpt_existing_pull_secret_and_an_allow_violation(kpt: str, tmp_path: Path) -> None:  # noqa: F811
     package = kpt_package(tmp_path)
     good = run_tool([kpt, "fn", "eval", str(package), "--exec", "registry-rewrite",
                      "--fn-config", str(fn_config(tmp_path, "  pullSecret: mirror-pull\n"))],
@@ -148,6 +133,7 @@ def test_kpt_existing_pull_secret_and_an_allow_violation(tmp_path: Path) -> None
     assert good.returncode == 0, good.stdout + good.stderr
     assert "imagePullSecrets:" in (package / "deployment.yaml").read_text()
     assert "- name: mirror-pull" in (package / "cronjob.yaml").read_text()
+    (tmp_path / "again").mkdir()
     bad = run_tool([kpt, "fn", "eval", str(kpt_package(tmp_path / "again")), "--exec",
                     "registry-rewrite", "--fn-config",
                     str(fn_config(tmp_path, "  allow: other.example.com\n"))], tool_env())
