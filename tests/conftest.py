@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
 import os
+import secrets
 import shutil
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -68,7 +71,8 @@ SEED_RULES = FIXTURES / "rules" / "seed.yaml"
 TOOLS_BIN = ROOT / ".tools" / "bin"
 # Installed by scripts/install-tools, so CI (CI=true) must have them: a missing
 # one there is a failure, not a skip that lets the suite pass by testing nothing.
-REQUIRED_IN_CI = frozenset({"helm3", "helm4", "kubectl", "kustomize"})
+REQUIRED_IN_CI = frozenset({"helm3", "helm4", "kubectl", "kustomize", "docker-registry",
+                            "skopeo", "openssl"})
 
 
 def find_tool(name: str) -> str:
@@ -97,3 +101,60 @@ def run_tool(
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(list(args), input=stdin.decode(), capture_output=True, text=True,
                           env=env, cwd=cwd, timeout=180, check=False)
+
+
+# --- real registries on 127.0.0.1 (tests/registries.py) ---
+
+MIRROR_USER = "mirror-user"
+
+
+@pytest.fixture(scope="session")
+def registries(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registries]:
+    """A plain-HTTP source and a TLS + htpasswd mirror, for the whole session.
+
+    Tests keep apart by repository name (`registries.unique(...)`), so a
+    registry is started twice per session rather than twice per test.
+    """
+    from registries import make_ca, start_registry
+
+    binary = find_tool("docker-registry")
+    find_tool("skopeo")
+    find_tool("openssl")
+    root = tmp_path_factory.mktemp("registries")
+    password = secrets.token_urlsafe(18)
+    tls = make_ca(root / "pki")
+    source = start_registry(binary, root / "source")
+    try:
+        mirror = start_registry(binary, root / "mirror", tls=tls, user=MIRROR_USER,
+                                password=password)
+    except BaseException:
+        source.stop()
+        raise
+    try:
+        yield Registries(source, mirror, root)
+    finally:
+        mirror.stop()
+        source.stop()
+
+
+class Registries:
+    """The session's registries, and images pushed into the source."""
+
+    def __init__(self, source: Any, mirror: Any, root: Path) -> None:
+        self.source, self.mirror, self.root = source, mirror, root
+        self.counter = itertools.count()
+
+    def unique(self, name: str) -> str:
+        """A repository path no other test uses."""
+        return f"t{next(self.counter)}/{name}"
+
+    def push_source(self, repository: str, tag: str, content: str,
+                    platforms: Sequence[str] = ("amd64",)) -> str:
+        """Build an image (an index for several platforms), push it to the source
+        as `repository:tag`; returns its digest."""
+        from registries import OCILayout, push
+
+        layout = OCILayout(self.root / "layouts" / f"{repository.replace('/', '_')}-{tag}")
+        digest = layout.add(tag, content, platforms)
+        push(find_tool("skopeo"), layout.path, tag, self.source, f"{repository}:{tag}")
+        return digest
