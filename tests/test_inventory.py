@@ -18,6 +18,7 @@ TYPO = 'registry-rewrite: warning: rule "grc.io": "mirror.example.com/gcr" match
     "in this stream"
 D1 = "sha256:" + "0123456789abcdef" * 4
 D2 = "sha256:" + "fedcba9876543210" * 4
+PAUSE = "gcr.io/google-containers/pause:3.9"
 PAIRS = [
     ("docker.io/library/busybox:1.36", "mirror.example.com/hub/library/busybox:1.36"),
     ("docker.io/library/nginx:1.27", "mirror.example.com/hub/library/nginx:1.27"),
@@ -121,7 +122,15 @@ def test_images_text_lists_unique_pairs_and_no_manifests() -> None:
     code, out, err = images()
     assert code == 0 and err == [TYPO]
     # nginx:1.27 and docker.io/library/nginx:1.27 are one pair; the gcr.io image
-    # that no rule matched is not a pair to mirror
+    # that no rule matched is listed too: the cluster still pulls it, from gcr.io
+    assert out.splitlines() == [
+        *(f"{src} -> {dst}" for src, dst in PAIRS[:2]), f"{PAUSE} (no rule)",
+        *(f"{src} -> {dst}" for src, dst in PAIRS[2:])]
+
+
+def test_images_pairs_only_lists_what_to_mirror() -> None:
+    code, out, _ = images("--pairs-only")
+    assert code == 0
     assert out.splitlines() == [f"{src} -> {dst}" for src, dst in PAIRS]
 
 
@@ -129,7 +138,10 @@ def test_images_json() -> None:
     code, out, _ = images("--format", "json")
     assert code == 0
     data = json.loads(out)
-    assert [(p["source"], p["destination"]) for p in data] == PAIRS
+    assert [(p["source"], p["destination"]) for p in data] == [*PAIRS[:2], (PAUSE, None),
+                                                               *PAIRS[2:]]
+    assert data[2] == {"source": PAUSE, "destination": None, "rule": None, "occurrences": 1,
+                       "reason": "no rule"}
     assert data[1] == {"source": PAIRS[1][0], "destination": PAIRS[1][1],
                        "rule": {"source": "docker.io", "target": "mirror.example.com/hub"},
                        "occurrences": 2}
@@ -139,8 +151,9 @@ def test_images_csv() -> None:
     code, out, _ = images("--format", "csv")
     assert code == 0
     rows = list(csv.DictReader(io.StringIO(out)))
-    assert [(r["source"], r["destination"]) for r in rows] == PAIRS
-    assert rows[2]["rule_source"] == "quay.io" and rows[1]["occurrences"] == "2"
+    assert [(r["source"], r["destination"]) for r in rows] == [*PAIRS[:2], (PAUSE, ""),
+                                                               *PAIRS[2:]]
+    assert rows[3]["rule_source"] == "quay.io" and rows[1]["occurrences"] == "2"
 
 
 def test_images_skopeo_commands() -> None:
@@ -150,7 +163,9 @@ def test_images_skopeo_commands() -> None:
     assert out.splitlines() == [
         f"{prefix} docker://{PAIRS[0][0]} docker://{PAIRS[0][1]}",
         f"{prefix} docker://{PAIRS[1][0]} docker://{PAIRS[1][1]}",
-        f"{prefix} docker://{PAIRS[2][0]} docker://{PAIRS[2][1]}",
+        # a digest-only image also gets a tag, so garbage collection keeps it
+        (f"{prefix} docker://{PAIRS[2][0]} docker://mirror.example.com/quay/jetstack/"
+         f"cert-manager-controller:sha256-{D2.split(':')[1]}"),
         # skopeo refuses tag+digest: pull by the digest, keep the tag at the destination
         (f"{prefix} docker://quay.io/prometheus/nginx-exporter@{D1} "
          "docker://mirror.example.com/quay/prometheus/nginx-exporter:1.4"),
@@ -170,7 +185,7 @@ def test_images_needs_no_secret_values(tmp_path: Path) -> None:
     config.write_text(RULES.read_text() + "credentials:\n  - domain: mirror.example.com\n"
                       "    username: u\n    passwordRef: {env: NOT_SET_HERE}\n")
     result = run_cli(["images", "-c", str(config)], STREAM.read_bytes())
-    assert result.returncode == 0 and len(result.stdout.decode().splitlines()) == 4
+    assert result.returncode == 0 and len(result.stdout.decode().splitlines()) == 5
     # the rewrite itself needs them, and says which one is missing
     rewrite = run_cli(["-c", str(config)], STREAM.read_bytes())
     assert rewrite.returncode == 2 and "NOT_SET_HERE is not set" in rewrite.stderr.decode()
@@ -182,7 +197,10 @@ def test_images_errors_exit_1_and_still_list() -> None:
     result = run_cli(["images", "-c", str(RULES), "--all", "mirror.example.com"], stream)
     assert result.returncode == 1
     assert "document 2 (Pod/bad)" in result.stderr.decode()
-    assert len(result.stdout.decode().splitlines()) == 5  # + the gcr.io pause under `all`
+    listed = result.stdout.decode().splitlines()
+    assert len(listed) == 6  # + the gcr.io pause under `all`, + the image that failed
+    assert "docker.io/localhost:5000/x:1" not in listed  # it is not mistaken for a name
+    assert "localhost:5000/x:1 (rewrite failed: see the error above)" in listed
 
 
 @pytest.mark.parametrize(("args", "message"), [
@@ -193,3 +211,78 @@ def test_images_usage_errors(args: list[str], message: str) -> None:
     code, out, err = images(*args)
     assert code == 2 and out == ""
     assert message in err[0]
+
+
+def test_images_allow_gates_every_listed_image() -> None:
+    code, out, err = images("--allow", "mirror.example.com")
+    assert code == 1 and len(out.splitlines()) == 5  # still listed
+    [gate] = [line for line in err if "allowed prefix" in line]
+    assert gate.startswith("registry-rewrite: error: document 1 (Deployment/worker)")
+    assert repr(PAUSE) in gate
+    code, _, err = images("--allow", "mirror.example.com", "--allow", "gcr.io")
+    assert code == 0 and err == [TYPO]
+
+
+def test_images_over_rewritten_output_says_so() -> None:
+    rewritten = run_cli(["-c", str(RULES), "--all", "mirror.example.com"], STREAM.read_bytes())
+    assert rewritten.returncode == 0
+    result = run_cli(["images", "-c", str(RULES), "--all", "mirror.example.com"],
+                     rewritten.stdout)
+    assert result.returncode == 0
+    assert result.stdout.decode().splitlines()[0].endswith("(already under mirror.example.com)")
+    assert any("looks rewritten already" in line for line in stderr_lines(result))
+    # a stream with an image no rule maps is not "already rewritten"
+    assert not any("looks rewritten" in line for line in images()[2])
+
+
+def test_pack_content_images_are_listed_by_the_same_rules(tmp_path: Path) -> None:
+    pack = tmp_path / "pack.yaml"
+    pack.write_text(
+        "pack:\n  content:\n    images:\n"
+        "      - image: us-docker.pkg.dev/palette-images/third-party/ubuntu-util:22.04\n"
+        "      - quay.io/extra/tool:1\n"
+        "charts:\n  registry-connect:\n    config:\n      registry:\n"
+        "        imageReplacementRules: |\n"
+        '          "us-docker.pkg.dev/palette-images": "mirror.example.com/palette"\n'
+        '          "quay.io": "mirror.example.com/quay"\n')
+    result = run_cli(["images", "-c", str(pack)], b"")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.decode().splitlines() == [
+        "quay.io/extra/tool:1 -> mirror.example.com/quay/extra/tool:1",
+        "us-docker.pkg.dev/palette-images/third-party/ubuntu-util:22.04 -> "
+        "mirror.example.com/palette/third-party/ubuntu-util:22.04"]
+    bad = pack.read_text().replace("quay.io/extra/tool:1", "Quay.io/Extra:1")
+    pack.write_text(bad)
+    result = run_cli(["images", "-c", str(pack)], b"")
+    assert result.returncode == 2
+    assert "pack.content.images[1]: 'Quay.io/Extra:1' is not a valid image reference" \
+        in result.stderr.decode()
+
+
+def test_copy_commands_carry_each_registry_settings(tmp_path: Path) -> None:
+    ca = tmp_path / "pki" / "ca.crt"
+    ca.parent.mkdir()
+    ca.write_text("not read by images\n")
+    config = tmp_path / "rules.yaml"
+    config.write_text(RULES.read_text() + "registries:\n  mirror.example.com:\n"
+                      f"    caFile: {ca}\n  quay.io:\n    skipTLSVerify: true\n")
+    common = ["images", "-c", str(config), "--authfile", str(tmp_path / "config.json")]
+    skopeo = run_cli([*common, "--format", "skopeo"], STREAM.read_bytes())
+    assert skopeo.returncode == 0, skopeo.stderr
+    lines = skopeo.stdout.decode().splitlines()
+    auth = f"--src-authfile={tmp_path}/config.json --dest-authfile={tmp_path}/config.json"
+    assert lines[0] == ("skopeo copy --all --preserve-digests "
+                        f"--dest-cert-dir={ca.parent} {auth} "
+                        f"docker://{PAIRS[0][0]} docker://{PAIRS[0][1]}")
+    assert lines[3].startswith("skopeo copy --all --preserve-digests --src-tls-verify=false "
+                               f"--dest-cert-dir={ca.parent} ")
+    crane = run_cli([*common, "--format", "crane", "--plain-http", "mirror.example.com"],
+                    STREAM.read_bytes())
+    assert crane.returncode == 0, crane.stderr
+    first = crane.stdout.decode().splitlines()[0]
+    # the flag wins over the file's caFile: plain HTTP needs no CA
+    assert first == (f"DOCKER_CONFIG={tmp_path} crane copy --insecure "
+                     f"{PAIRS[0][0]} {PAIRS[0][1]}")
+    missing = run_cli([*common, "--ca-file", f"mirror.example.com={tmp_path}/nope.crt"],
+                      STREAM.read_bytes())
+    assert missing.returncode == 2 and "nope.crt does not exist" in missing.stderr.decode()

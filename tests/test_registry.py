@@ -16,16 +16,15 @@ import pytest
 from conftest import MIRROR_USER, Registries, find_tool
 
 from post_renderer.config.credentials import Credential, SecretText
-from post_renderer.registry import (
+from post_renderer.registry.connection import Connection, Connections
+from post_renderer.registry.errors import (
     AuthFailed,
-    Connection,
-    Connections,
     EngineMissing,
     ImageMissing,
     TLSFailed,
     Unreachable,
-    open_registry,
 )
+from post_renderer.registry.session import open_registry
 
 
 def mirror_credential(registries: Registries, password: str | None = None) -> Credential:

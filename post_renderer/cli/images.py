@@ -1,10 +1,12 @@
-"""`registry-rewrite images`: the source → destination pairs a rewrite would
-produce, without writing manifests.
+"""`registry-rewrite images`: every image a rewrite would leave in the
+manifests, and where from, without writing manifests.
 
 Operators fill the mirror before they deploy: this runs the same pipeline on
 the same stream with the same rules, and prints what it would pull from where
-(as text, JSON or CSV) or ready-to-run `skopeo copy` / `crane copy` lines.
-Credentials are validated but not read: listing images needs no secret.
+(as text, JSON or CSV) or ready-to-run `skopeo copy` / `crane copy` lines that
+carry the per-registry TLS settings.  Images no rule maps are listed too,
+with no destination: they are pulled from where they are.  Credentials are
+validated but not read: listing images needs no secret.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from ..config.text import ConfigError
 from ..diagnostics import PROG, Diagnostic
 from ..pipeline.build import Options, build_stages
 from ..pipeline.core import Pipeline
-from ..pipeline.listing import FORMATS
+from ..pipeline.listing import FORMATS, ListingOptions
 from ..pipeline.streams import ListingWriter, documents
 from ..yaml.split import split_documents
 from .edge import (
@@ -30,18 +32,29 @@ from .edge import (
     guarded,
     reporter_for,
 )
+from .registry_options import add_connection_options, connections_for
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = UsageParser(
         prog=f"{PROG} images",
-        description="List the unique source → destination image pairs the rules produce for "
-        "the manifests on stdin (nothing else is written), or the commands that copy them.",
+        description="List every image of the manifests on stdin (and of the pack's "
+        "content.images) with the destination the rules give it, or `(no rule)`; or the "
+        "commands that copy them. Nothing else is written.",
     )
     add_rule_options(parser)
     parser.add_argument("--format", choices=FORMATS, default="text",
                         help="text (SRC -> DST), json, csv, or one `skopeo copy` / "
                         "`crane copy` command per line (default: text)")
+    parser.add_argument("--pairs-only", action="store_true",
+                        help="list only the images a rule rewrites (the copy formats always do)")
+    parser.add_argument("--allow", action="append", default=[], metavar="PREFIX",
+                        help="policy: every listed image must end up under one of these "
+                        "prefixes, else exit 1 (repeatable; adds to the config's allow:)")
+    parser.add_argument("--authfile", metavar="FILE",
+                        help="login file the printed copy commands use (make it with "
+                        f"`{PROG} auth > FILE`; crane reads DOCKER_CONFIG/config.json)")
+    add_connection_options(parser)
     return parser
 
 
@@ -49,7 +62,10 @@ def main(argv: Sequence[str]) -> int:
     args = build_parser().parse_args(argv)
     report = reporter_for(args)
     try:
-        config = build_config(args.config, args.rule, args.all_prefix, resolve_credentials=False)
+        config = build_config(args.config, args.rule, args.all_prefix, resolve_credentials=False,
+                              allow_flags=args.allow)
+        listing = ListingOptions(None if args.pairs_only else config.rules,
+                                 connections_for(args, config), args.authfile)
     except ConfigError as err:
         report(Diagnostic("error", f"configuration: {err}"))
         return EXIT_USAGE
@@ -57,7 +73,7 @@ def main(argv: Sequence[str]) -> int:
     def body() -> int:
         stages = build_stages(config, Options(args.strict, args.rewrite_unknown,
                                               manifests=False, keep_occurrences=True))
-        writer = ListingWriter(sys.stdout, args.format, report)
+        writer = ListingWriter(sys.stdout, args.format, report, listing)
         Pipeline(documents(split_documents(sys.stdin.buffer)), stages, writer).run()
         return EXIT_ERROR if report.errors else EXIT_OK
 

@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 from ..extract.rows import Extractor, ExtractorError, parse_rows
 from ..rewrite.rules import RuleSet
 from .allow import AllowList
+from .content import ContentError, ContentSettings, content_from_document
 from .credentials import CredentialSet
 from .schema import RULES_FILE
 from .settings import (
@@ -42,6 +43,7 @@ class Config(NamedTuple):
     pull_secret: str | None = None  # an existing Secret to name in imagePullSecrets
     allow: AllowList = AllowList()
     warnings: tuple[str, ...] = ()  # reported once, before any document
+    content: ContentSettings = ContentSettings()  # sync, extra images, registry connections
 
 
 class Layer(NamedTuple):
@@ -168,11 +170,13 @@ def build_config(
     pairs: list[tuple[str, str]] = []
     extractors: tuple[Extractor, ...] = ()
     settings = RegistrySettings()
+    content = ContentSettings()
     if path:
         doc = load_config_file(path)
         pairs, extractors = rules_from_document(doc, path), extractors_from_document(doc, path)
         settings = settings_from_document(doc, path, environ,
                                           resolve_credentials=resolve_credentials)
+        content = _content_settings(doc, path)
     flag_allow = parse_allow(allow_flags, "--allow")
     env_rules = environ.get(ENV_RULES, "")
     named = [Layer(f"${ENV_RULES}", rules_from_value(env_rules, f"${ENV_RULES}"))
@@ -203,6 +207,15 @@ def build_config(
     return Config(rules=rules, extractors=extractors,
                   credentials=settings.credentials, pull_secret=settings.pull_secret,
                   allow=settings.allow + flag_allow,
-                  warnings=settings.credentials.warnings)
+                  warnings=settings.credentials.warnings, content=content)
+
+
+def _content_settings(doc: Any, origin: str) -> ContentSettings:
+    section, where = _registry_section(doc, origin)
+    try:
+        return content_from_document(doc, origin, section, where,
+                                     is_pack=_pack_section(doc) is not None)
+    except ContentError as err:
+        raise ConfigError(str(err)) from None
 
 

@@ -55,11 +55,15 @@ RULES_FILE = Keys("a rules file", {
     "credentials": "registry credentials for generated pull Secrets",
     "pullSecret": "an existing Secret to name in imagePullSecrets",
     "allow": "prefixes every image must end up under",
+    "registries": "per registry host: plainHTTP, skipTLSVerify, caFile",
+    "content": "sync.enable and images beyond the manifests",
 })
 # registry-rewrite's own section of a functionConfig or config object
-# (ConfigMap data, spec): what a rules file holds, less the extractors.
+# (ConfigMap data, spec): what a rules file holds, less the extractors and the
+# keys read from files only (content, registries).
 SECTION = Keys("registry-rewrite's section", {
-    k: v for k, v in RULES_FILE.keys.items() if k != "extractors"})
+    k: v for k, v in RULES_FILE.keys.items()
+    if k not in ("extractors", "registries", "content")})
 EXTRACTOR_ROW = Keys("an extractor row", {
     "kind": "the kind the row covers",
     "apiVersion": "the API versions (groups) it covers; any when absent",
@@ -75,4 +79,13 @@ CREDENTIAL = Keys("a credential", {
     "username": "the user name", "usernameRef": "where the user name is read from",
     "password": "the password", "passwordRef": "where the password is read from",
     "secretName": "the generated Secret's name",
+})
+REGISTRY = Keys("a registry's connection settings", {
+    "plainHTTP": "talk plain HTTP (no TLS)",
+    "skipTLSVerify": "do not verify the TLS certificate",
+    "caFile": "a PEM CA file to trust (relative: to the configuration file)",
+})
+CONTENT = Keys("content", {
+    "sync": "{enable: true}: the rewrite route copies the images before it writes",
+    "images": "images beyond the manifests ({image: REF} or REF)",
 })

@@ -32,7 +32,8 @@ class Options(NamedTuple):
 
 def build_stages(config: Config, options: Options) -> list[Stage]:
     """The stages in order: rewrite, pull secrets, policy, generated Secrets,
-    inventory (room for more before the writer: each sees every document)."""
+    inventory, content images (room for more before the writer: each sees
+    every document)."""
     from ..extract.table import build_table
 
     pulls = options.manifests and bool(config.credentials.credentials or config.pull_secret)
@@ -44,7 +45,7 @@ def build_stages(config: Config, options: Options) -> list[Stage]:
 
         plan = SecretPlan()
         stages.append(PullSecretStage(config, plan))
-    if options.manifests and config.allow:
+    if config.allow and (options.manifests or options.keep_occurrences):
         from ..stages.policy import PolicyStage
 
         stages.append(PolicyStage(config.allow))
@@ -54,6 +55,10 @@ def build_stages(config: Config, options: Options) -> list[Stage]:
         stages.append(SecretsStage(config, plan))
     stages.append(InventoryStage(config.rules, keep=options.keep_occurrences,
                                  report=options.report))
+    if options.keep_occurrences:  # an output of images: the configuration's images too
+        from ..stages.content import ContentStage
+
+        stages.append(ContentStage(config.content.images, config.rules, config.allow))
     return stages
 
 

@@ -88,23 +88,26 @@ class StreamWriter:
 
 
 class ListingWriter:
-    """The `images` command: no manifests, the mirror pairs at the end."""
+    """The `images` command: no manifests, the listing at the end
+    (`options`: a `listing.ListingOptions`)."""
 
-    def __init__(self, out: TextIO, fmt: str, report: Report) -> None:
+    def __init__(self, out: TextIO, fmt: str, report: Report, options: Any = None) -> None:
         self.out = out
         self.fmt = fmt
         self.report = report
+        self.options = options
 
     def write(self, doc: Document) -> None:
         for diagnostic in doc.diagnostics:
             self.report(diagnostic)
 
     def finish(self, end: End) -> None:
-        from .listing import format_pairs, mirror_pairs
+        from .listing import PAIRS_ONLY, render_listing
 
         for diagnostic in end.diagnostics:
             self.report(diagnostic)
-        self.out.write(format_pairs(mirror_pairs(end.occurrences), self.fmt))
+        self.out.write(render_listing(end.occurrences, self.fmt,
+                                      self.options or PAIRS_ONLY))
         self.out.flush()
 
 

@@ -16,7 +16,8 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
-from ..config.credentials import Credential, auth_key
+from ..config.credentials import Credential
+from ..stages.secrets import auth_key
 
 AUTH_FILE_NAME = "auth.json"
 

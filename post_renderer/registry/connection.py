@@ -13,11 +13,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from ..config.schema import REGISTRY
 from ..rewrite.reference import ReferenceError, parse_prefix
 
 REGISTRIES_KEY = "registries"
-SETTING_KEYS = {"plainHTTP": "plain_http", "skipTLSVerify": "skip_tls_verify",
-                "caFile": "ca_file"}
 
 
 class ConnectionSettingsError(ValueError):
@@ -55,6 +54,9 @@ class Connections(NamedTuple):
         return Connections(merged)
 
 
+NO_SETTINGS = Connections()
+
+
 def registry_host(text: str, what: str) -> str:
     """A registry host[:port], normalized like credentials' `domain`."""
     try:
@@ -86,10 +88,9 @@ def parse_registries(value: Any, origin: str, base_dir: Path) -> Connections:
         if not isinstance(settings, Mapping):
             raise ConnectionSettingsError(
                 f"{what}: must be a mapping with plainHTTP, skipTLSVerify or caFile")
-        unknown = sorted(str(k) for k in settings if k not in SETTING_KEYS)
-        if unknown:
-            raise ConnectionSettingsError(f"{what}: unknown key {unknown[0]!r} (allowed: "
-                                   f"{', '.join(SETTING_KEYS)})")
+        problem = REGISTRY.unknown(settings, what)
+        if problem:
+            raise ConnectionSettingsError(problem)
         flags = {}
         for key in ("plainHTTP", "skipTLSVerify"):
             flag = settings.get(key, False)

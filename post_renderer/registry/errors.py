@@ -16,6 +16,7 @@ class RegistryError(Exception):
 
     kind = "registry error"
     transient = False
+    attempts = 1  # how many tries it took (set by a caller that retries)
 
     def __init__(self, reference: str, detail: str = "") -> None:
         self.reference = reference

@@ -40,6 +40,7 @@ def check(occurrences: Iterable[Occurrence], allow: AllowList) -> list[Diagnosti
         if not allow.permits(image):
             problems.append(Diagnostic(
                 "error", f"{image!r} is not under an allowed prefix (allow: {allowed})",
-                occurrence.document, occurrence.label, occurrence.path,
+                occurrence.document if occurrence.document >= 0 else None,
+                occurrence.label, occurrence.path,
                 subject=occurrence.resource))
     return problems
