@@ -132,3 +132,6 @@ class End:
         self.diagnostics: list[Diagnostic] = []
         self.occurrences: list[Occurrence] = []
         self.report: dict[str, Any] | None = None
+        # A stage failed in a way that must keep the manifests from being written
+        # (a copy under content.sync): a writer that holds them writes none.
+        self.withhold = False

@@ -96,7 +96,7 @@ def test_help_and_version_exit_0_with_their_text() -> None:
     their code and their (flushed) text."""
     result = run_cli(["--help"])
     assert result.returncode == 0 and result.stdout.startswith(b"usage: registry-rewrite")
-    assert result.stdout.rstrip().endswith(b"commands) instead of writing manifests.")
+    assert result.stdout.rstrip().endswith(b"the login file.")  # the epilog, all of it
     result = run_cli(["--version"])
     assert (result.returncode, result.stdout) == (0, b"registry-rewrite 0.1.0\n")
 

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from .. import __version__
-from ..config.load import Config, Layer, build_config
+from ..config.load import Config, Layer
 from ..config.text import ConfigError, NoRulesError
 from ..diagnostics import PROG, Diagnostic
 from ..yaml.split import Chunk, split_documents
@@ -33,6 +33,7 @@ from .edge import (
     guarded,
     reporter_for,
 )
+from .registry_options import add_connection_options, configure_with_connections
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -53,15 +54,16 @@ def build_parser() -> argparse.ArgumentParser:
                         help="write a JSON report of every image (document, field, original, "
                         "rewritten, rule) to FILE, or to stderr with -")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    add_connection_options(parser)
     parser.epilog = (f"`{PROG} images --help`: list the image pairs (or skopeo/crane copy "
-                     "commands) instead of writing manifests.")
+                     f"commands) instead of writing manifests; `{PROG} sync --help`: copy "
+                     f"them to the mirror; `{PROG} auth --help`: the login file.")
     return parser
 
 
 def configure(args: argparse.Namespace, layers: Sequence[Layer] = ()) -> Config:
     """The run's configuration: files, environment, `layers`, then flags."""
-    return build_config(args.config, args.rule, args.all_prefix, layers=layers,
-                        allow_flags=args.allow)
+    return configure_with_connections(args, layers)
 
 
 def open_report(args: argparse.Namespace, report: Reporter) -> TextIO | None | int:
@@ -85,6 +87,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .images import main as images_main
 
         return images_main(argv[1:])
+    if argv[:1] == ["sync"]:
+        from .sync import main as sync_main
+
+        return sync_main(argv[1:])
+    if argv[:1] == ["auth"]:
+        from .auth import main as auth_main
+
+        return auth_main(argv[1:])
     args = build_parser().parse_args(argv)
     report = reporter_for(args)
     legacy: list[Layer] = []
@@ -124,14 +134,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             return report_file
         from ..pipeline.build import Options, build_stages
         from ..pipeline.core import Pipeline
-        from ..pipeline.streams import StreamWriter, documents
+        from ..pipeline.streams import HoldingWriter, StreamWriter, documents
 
         if report_file is not None:
             opened.append(report_file)
         head = [first] if first else []
         stages = build_stages(config, Options(args.strict, args.rewrite_unknown,
                                               report=bool(args.report)))
-        writer = StreamWriter(sys.stdout.buffer, report, _report_file(args, report_file))
+        stream = StreamWriter(sys.stdout.buffer, report, _report_file(args, report_file))
+        # under content.sync the images are copied before any manifest is written
+        writer = HoldingWriter(stream) if config.content.sync else stream
         Pipeline(documents(itertools.chain(head, chunks)), stages, writer).run()
         return EXIT_ERROR if report.errors else EXIT_OK
 

@@ -4,8 +4,10 @@ talks to a registry or prints commands that do."""
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
+from typing import Any
 
-from ..config.load import Config
+from ..config.load import Config, Layer, build_config
 from ..config.text import ConfigError
 from ..registry.connection import Connections, ConnectionSettingsError, connections_from_flags
 
@@ -29,3 +31,13 @@ def connections_for(args: argparse.Namespace, config: Config) -> Connections:
     except ConnectionSettingsError as err:
         raise ConfigError(str(err)) from None
     return config.content.connections.merged(flags)
+
+
+def configure_with_connections(args: argparse.Namespace, layers: Sequence[Layer] = (),
+                               **options: Any) -> Config:
+    """The run's configuration (file, environment, `layers`, flags), with the
+    connection flags merged into its registry settings."""
+    config = build_config(args.config, args.rule, args.all_prefix, layers=layers,
+                          allow_flags=getattr(args, "allow", ()), **options)
+    content = config.content._replace(connections=connections_for(args, config))
+    return config._replace(content=content)

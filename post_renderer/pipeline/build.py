@@ -8,7 +8,7 @@ imported only when their stage runs, which keeps start-up small.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..stages.inventory import InventoryStage
 from ..stages.rewrite import Context, RewriteStage
@@ -28,12 +28,13 @@ class Options(NamedTuple):
     keep_occurrences: bool = False  # the writer lists them
     report: bool = False  # a --report is written
     spans: bool = False  # the writer inserts into documents (a KRM ResourceList)
+    sync: Any = None  # a stages.sync.SyncRun: copy the images at the end (`sync`)
 
 
 def build_stages(config: Config, options: Options) -> list[Stage]:
     """The stages in order: rewrite, pull secrets, policy, generated Secrets,
-    inventory, content images (room for more before the writer: each sees
-    every document)."""
+    inventory, content images, sync (room for more before the writer: each
+    sees every document)."""
     from ..extract.table import build_table
 
     pulls = options.manifests and bool(config.credentials.credentials or config.pull_secret)
@@ -53,12 +54,21 @@ def build_stages(config: Config, options: Options) -> list[Stage]:
         from ..stages.secrets import SecretsStage
 
         stages.append(SecretsStage(config, plan))
-    stages.append(InventoryStage(config.rules, keep=options.keep_occurrences,
-                                 report=options.report))
-    if options.keep_occurrences:  # an output of images: the configuration's images too
+    sync = options.sync
+    if sync is None and options.manifests and config.content.sync:
+        from ..stages.sync import SyncRun
+
+        sync = SyncRun(unmapped_severity="error" if options.strict else "warning")
+    keep = options.keep_occurrences or sync is not None
+    stages.append(InventoryStage(config.rules, keep=keep, report=options.report))
+    if keep:  # an output of images: the configuration's images too
         from ..stages.content import ContentStage
 
         stages.append(ContentStage(config.content.images, config.rules, config.allow))
+    if sync is not None:  # last: it copies what every stage before it let through
+        from ..stages.sync import SyncStage
+
+        stages.append(SyncStage(config, sync))
     return stages
 
 

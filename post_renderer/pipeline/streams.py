@@ -111,6 +111,50 @@ class ListingWriter:
         self.out.flush()
 
 
+class HoldingWriter:
+    """Holds every document until the stream's end, then hands them to a
+    stream writer, unless a stage withheld the output (a failed copy under
+    content.sync): then nothing is written and only the diagnostics are said,
+    so a deployer never gets half of a release."""
+
+    def __init__(self, inner: StreamWriter) -> None:
+        self.inner = inner
+        self.held: list[Document] = []
+
+    def write(self, doc: Document) -> None:
+        self.held.append(doc)
+
+    def finish(self, end: End) -> None:
+        if not end.withhold:
+            for doc in self.held:
+                self.inner.write(doc)
+            self.inner.finish(end)
+            return
+        for doc in self.held:
+            for diagnostic in doc.diagnostics:
+                self.inner.report(diagnostic)
+        write_report(self.inner.report_file, end)
+        end.diagnostics.append(Diagnostic(
+            "error", "content.sync: a copy failed; no manifest was written"))
+        for diagnostic in end.diagnostics:
+            self.inner.report(diagnostic)
+
+
+class DiagnosticsWriter:
+    """A route whose work is done by its stages (`sync`): only diagnostics."""
+
+    def __init__(self, report: Report) -> None:
+        self.report = report
+
+    def write(self, doc: Document) -> None:
+        for diagnostic in doc.diagnostics:
+            self.report(diagnostic)
+
+    def finish(self, end: End) -> None:
+        for diagnostic in end.diagnostics:
+            self.report(diagnostic)
+
+
 class Collect:
     """Keeps the documents in memory (adapters, tests and fuzzing)."""
 

@@ -11,14 +11,20 @@ other failure is final at once (a wrong password does not improve by waiting).
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from typing import NamedTuple, Protocol
+from typing import NamedTuple, Protocol, TextIO
 
-from ..pipeline.listing import MirrorPair, copy_references
+from ..config.load import Config
+from ..diagnostics import PROG, Diagnostic
+from ..model import Document, End
+from ..pipeline.listing import MirrorPair, copy_references, mirror_pairs
 from ..registry.errors import ImageMissing, RegistryError
+from ..registry.session import open_registry
 from ..rewrite.reference import parse_reference
+from .content import NO_RULE, unmapped_images
 
 COPIED, PRESENT, FAILED, PLANNED = "copied", "present", "failed", "planned"
 
@@ -147,3 +153,115 @@ def summary(results: Sequence[CopyResult]) -> str:
               for status in (COPIED, PRESENT, FAILED)}
     return (f"sync: {counts[COPIED]} copied, {counts[PRESENT]} already present, "
             f"{counts[FAILED]} failed (of {len(results)} images)")
+
+
+# --- the stage: every route that writes manifests under content.sync, and `sync` ---
+
+class SyncRun(NamedTuple):
+    """How one run syncs (the `sync` command's flags; defaults on the rewrite route)."""
+
+    jobs: int = 4
+    policy: RetryPolicy = DEFAULT_RETRIES
+    dry_run: bool = False
+    unmapped_severity: str = "warning"  # "error" under --strict
+
+
+class SyncStage:
+    """At the end of the stream, copy what the kept occurrences need.
+
+    Runs after the inventory and content stages (it reads `end.occurrences`).
+    A failed copy is an error in `end.diagnostics` and sets `end.withhold`, so
+    a writer that holds the manifests writes none of them.
+    """
+
+    def __init__(self, config: Config, run: SyncRun, out: TextIO | None = None,
+                 progress: TextIO | None = None) -> None:
+        self.config = config
+        self.run = run
+        self.out = out  # the --dry-run plan (default: stdout)
+        self.progress = progress  # per-image lines (default: stderr)
+
+    def process(self, doc: Document) -> None:
+        """Nothing to copy before the whole stream is known."""
+
+    def finish(self, end: End) -> None:
+        config = self.config
+        for image in unmapped_images(end.occurrences, config.rules):
+            if image.reason == NO_RULE:
+                end.diagnostics.append(Diagnostic(
+                    self.run.unmapped_severity,
+                    f"{image.source}: no rule maps this image; not copied"))
+        jobs = plan(mirror_pairs(end.occurrences))
+        if self.run.dry_run:
+            out = self.out or sys.stdout
+            out.write("".join(f"{job.source} -> {job.destination}\n" for job in jobs))
+            out.flush()
+            return
+        if not jobs:
+            return
+        stream = self.progress or sys.stderr
+        progress = Progress(stream, len(jobs), live=stream.isatty())
+        try:
+            with open_registry(config.content.connections, config.credentials.credentials,
+                               hosts(jobs)) as engine:
+                results = sync_all(jobs, engine, workers=self.run.jobs,
+                                   policy=self.run.policy, on_result=progress)
+        except RegistryError as err:  # the engine could not start (skopeo missing)
+            progress.finish()
+            end.diagnostics.append(Diagnostic("error", f"sync: {err.kind}"))
+            end.withhold = True
+            return
+        progress.finish()
+        stream.write(f"{PROG}: {summary(results)}\n")
+        stream.flush()
+        failed = [r for r in results if r.status == FAILED]
+        end.diagnostics += [Diagnostic("error", failure_message(r)) for r in failed]
+        end.withhold = end.withhold or bool(failed)
+
+
+class Progress:
+    """One plain line per image, or one live status line on a terminal.
+
+    A live line needs nothing but a carriage return and erase-to-end-of-line,
+    so no progress library is pulled in for it.
+    """
+
+    def __init__(self, stream: TextIO, total: int, live: bool) -> None:
+        self.stream, self.total, self.live, self.done = stream, total, live, 0
+
+    def __call__(self, result: CopyResult) -> None:
+        self.done += 1
+        line = describe(result)
+        if self.live:
+            self.stream.write(f"\r\x1b[K[{self.done}/{self.total}] {line}")
+        else:
+            self.stream.write(f"{PROG}: {line}\n")
+        self.stream.flush()
+
+    def finish(self) -> None:
+        if self.live and self.done:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+
+
+def describe(result: CopyResult) -> str:
+    job = result.job
+    if result.status == COPIED:
+        return f"copied {job.source} -> {job.destination}"
+    if result.status == PRESENT:
+        return f"present {job.destination} ({result.digest}): same digest, skipped"
+    return f"failed {job.source} -> {job.destination}"
+
+
+def failure_message(result: CopyResult) -> str:
+    """`copy SRC -> DST: <failure class and its fix>: <engine's reason>`."""
+    err = result.error
+    assert err is not None
+    text = f"copy {result.job.source} -> {result.job.destination}: {err.kind}"
+    if err.reference not in (result.job.source, result.job.destination) and err.reference:
+        text += f" (at {err.reference})"
+    if err.detail:
+        text += f": {err.detail}"
+    if result.attempts > 1:
+        text += f" (after {result.attempts} attempts)"
+    return text
