@@ -318,3 +318,38 @@ def test_krm_route_syncs_too(registries: Registries, scenario: Scenario,
     assert failed.returncode == 1
     assert "image not found" in failed.stderr.decode()
     assert "results:" in failed.stdout.decode() and "image not found" in failed.stdout.decode()
+
+
+def test_helm_post_renderer_fills_the_mirror_or_fails_the_render(
+        registries: Registries, tmp_path: Path) -> None:
+    """`helm template --post-renderer` with content.sync.enable: the real Helm 3."""
+    from conftest import find_tool, run_tool, tool_env
+
+    helm = find_tool("helm3")
+    repo = registries.unique("helm-app")
+    digest = registries.push_source(repo, "1.0", "helm app")
+    chart = tmp_path / "chart"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: app\nversion: 0.1.0\n")
+    (chart / "values.yaml").write_text(f"image: {registries.source.host}/{repo}:1.0\n")
+    (chart / "templates" / "pod.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: app\nspec:\n  containers:\n"
+        "  - name: app\n    image: {{ .Values.image }}\n")
+    config = write_config(registries, tmp_path / "sync-on.yaml", SYNC_ON)
+    env = tool_env(**{PASSWORD_VAR: registries.mirror.password or "",
+                      "HELM_DATA_HOME": str(tmp_path / "helm"),
+                      "HELM_CONFIG_HOME": str(tmp_path / "helm"),
+                      "HELM_CACHE_HOME": str(tmp_path / "helm")})
+    renderer = ["--post-renderer", "registry-rewrite", "--post-renderer-args=-c",
+                f"--post-renderer-args={config}"]
+    ok = run_tool([helm, "template", "r1", str(chart), *renderer], env)
+    assert ok.returncode == 0, ok.stderr
+    assert f"image: {registries.mirror.host}/mirror/{repo}:1.0" in ok.stdout
+    assert registries.mirror.manifest_digest(f"mirror/{repo}", "1.0") == digest
+
+    gone = f"{registries.source.host}/{registries.unique('gone')}:1"
+    failed = run_tool([helm, "template", "r1", str(chart), "--set", f"image={gone}",
+                       *renderer], env)
+    assert failed.returncode != 0
+    assert "image not found" in failed.stderr and "no manifest was written" in failed.stderr
+    assert "kind: Pod" not in failed.stdout

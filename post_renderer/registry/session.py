@@ -24,7 +24,7 @@ def open_registry(connections: Connections, credentials: Iterable[Credential],
     file gets a private directory holding a link to it.
     """
     used = matching(credentials, hosts)
-    secrets = [s for c in used for s in (c.password.reveal(), c.username.reveal())]
+    secrets = [c.password.reveal() for c in used]
     with ExitStack() as stack:
         authfile = stack.enter_context(login_file(used))
         cert_dirs: dict[str, str] = {}
