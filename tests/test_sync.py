@@ -196,6 +196,11 @@ def test_dry_run_lists_without_touching_a_registry(
                         f"{registries.mirror.host}/mirror/{scenario.repos['bare']}:"
                         f"sha256-{bare.split(':')[1]}")
     assert registries.mirror.tags(f"mirror/{scenario.repos['single']}") == []
+    # the output of a rewrite has nothing left to copy from, and that is said
+    rewritten = run_cli(["-c", str(scenario.config)], scenario.stream, env=scenario.env).stdout
+    again = run_cli(["sync", "-c", str(scenario.config), "--dry-run"], rewritten)
+    assert again.returncode == 0 and again.stdout == b""
+    assert any("looks rewritten already" in line for line in stderr_lines(again))
 
 
 def test_pack_content_images_are_synced(registries: Registries, tmp_path: Path) -> None:
