@@ -358,3 +358,88 @@ def test_helm_post_renderer_fills_the_mirror_or_fails_the_render(
     assert failed.returncode != 0
     assert "image not found" in failed.stderr and "no manifest was written" in failed.stderr
     assert "kind: Pod" not in failed.stdout
+
+
+# --- configuration, terminals, a missing engine ---
+
+@pytest.mark.parametrize(("extra", "message"), [
+    ("content:\n  sync:\n    enable: yes please\n", "content.sync.enable: must be true or false"),
+    ("content:\n  images: nginx\n", "content.images: must be a list of images"),
+    ("registries:\n  mirror.example.com:\n    insecure: true\n",
+     "registries.mirror.example.com: unknown key 'insecure'"),
+    ("registries:\n  mirror.example.com:\n    plainHTTP: 1\n", "plainHTTP: must be true or false"),
+    ("registries:\n  mirror.example.com:\n    caFile: missing.pem\n",
+     "caFile: file missing.pem does not exist"),
+    ("registries:\n  mirror.example.com/path:\n    plainHTTP: true\n", "without a path"),
+])
+def test_content_and_registries_keys_are_validated_up_front(
+        tmp_path: Path, extra: str, message: str) -> None:
+    config = tmp_path / "rules.yaml"
+    config.write_text('imageReplacementRules:\n  "all": "mirror.example.com"\n' + extra)
+    for args in (["sync", "-c", str(config)], ["images", "-c", str(config)], ["-c", str(config)]):
+        result = run_cli(args, pod("p", ["nginx:1"]))
+        assert_no_traceback(result)
+        assert result.returncode == 2 and result.stdout == b""
+        [line] = stderr_lines(result)
+        assert line.startswith(f"registry-rewrite: error: configuration: {config}: ")
+        assert message in line
+
+
+def test_missing_skopeo_says_how_to_install_it(tmp_path: Path) -> None:
+    from conftest import cli_command
+
+    config = tmp_path / "rules.yaml"
+    config.write_text('imageReplacementRules:\n  "all": "mirror.example.com"\n' + SYNC_ON)
+    env = {"PATH": str(Path(cli_command()[0]).parent)}  # the CLI, and no skopeo
+    for args in (["sync", "-c", str(config)], ["-c", str(config)]):
+        result = run_cli(args, pod("p", ["nginx:1"]), env=env)
+        assert_no_traceback(result)
+        assert result.returncode == 1 and result.stdout == b""
+        assert any("skopeo not found on PATH: install it with your package manager "
+                   "(apt-get install skopeo" in line for line in stderr_lines(result))
+
+
+def run_on_terminal(args: list[str], stdin: bytes, env: dict[str, str],
+                    which: str) -> tuple[int, bytes]:
+    """Run the CLI with stdout or stderr on a pseudo-terminal; (code, what the terminal got)."""
+    import os
+    import pty
+    import subprocess
+
+    from conftest import cli_command
+
+    leader, follower = pty.openpty()
+    streams = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, which: follower}
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_REWRITE_")}
+    process = subprocess.Popen([*cli_command(), *args], stdin=subprocess.PIPE,
+                               env={**full_env, **env}, **streams)  # type: ignore[call-overload]
+    os.close(follower)
+    process.stdin.write(stdin)
+    process.stdin.close()
+    received = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        received += chunk
+    os.close(leader)
+    return process.wait(timeout=120), received
+
+
+def test_auth_refuses_a_terminal(scenario: Scenario) -> None:
+    code, received = run_on_terminal(["auth", "-c", str(scenario.config)], b"", scenario.env,
+                                     "stdout")
+    assert code == 2
+    assert b"auths" not in received and scenario.env[PASSWORD_VAR].encode() not in received
+
+
+def test_progress_is_one_live_line_on_a_terminal(scenario: Scenario) -> None:
+    code, received = run_on_terminal(["sync", "-c", str(scenario.config)], scenario.stream,
+                                     scenario.env, "stderr")
+    assert code == 0, received
+    text = received.decode()
+    assert "\r\x1b[K[1/4] " in text and "\r\x1b[K[4/4] " in text
+    assert text.rstrip().endswith("sync: 4 copied, 0 already present, 0 failed (of 4 images)")
