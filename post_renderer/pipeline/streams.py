@@ -87,25 +87,35 @@ class StreamWriter:
             self.report(diagnostic)
 
 
-class ListingWriter:
-    """The `images` command: no manifests, the listing at the end
-    (`options`: a `listing.ListingOptions`)."""
+class DiagnosticsWriter:
+    """A route whose work is done by its stages (`sync`): only diagnostics."""
 
-    def __init__(self, out: TextIO, fmt: str, report: Report, options: Any = None) -> None:
-        self.out = out
-        self.fmt = fmt
+    def __init__(self, report: Report) -> None:
         self.report = report
-        self.options = options
 
     def write(self, doc: Document) -> None:
         for diagnostic in doc.diagnostics:
             self.report(diagnostic)
 
     def finish(self, end: End) -> None:
-        from .listing import PAIRS_ONLY, render_listing
-
         for diagnostic in end.diagnostics:
             self.report(diagnostic)
+
+
+class ListingWriter(DiagnosticsWriter):
+    """The `images` command: no manifests, the listing at the end
+    (`options`: a `listing.ListingOptions`)."""
+
+    def __init__(self, out: TextIO, fmt: str, report: Report, options: Any = None) -> None:
+        super().__init__(report)
+        self.out = out
+        self.fmt = fmt
+        self.options = options
+
+    def finish(self, end: End) -> None:
+        from .listing import PAIRS_ONLY, render_listing
+
+        super().finish(end)
         self.out.write(render_listing(end.occurrences, self.fmt,
                                       self.options or PAIRS_ONLY))
         self.out.flush()
@@ -138,21 +148,6 @@ class HoldingWriter:
             "error", "content.sync: a copy failed; no manifest was written"))
         for diagnostic in end.diagnostics:
             self.inner.report(diagnostic)
-
-
-class DiagnosticsWriter:
-    """A route whose work is done by its stages (`sync`): only diagnostics."""
-
-    def __init__(self, report: Report) -> None:
-        self.report = report
-
-    def write(self, doc: Document) -> None:
-        for diagnostic in doc.diagnostics:
-            self.report(diagnostic)
-
-    def finish(self, end: End) -> None:
-        for diagnostic in end.diagnostics:
-            self.report(diagnostic)
 
 
 class Collect:
