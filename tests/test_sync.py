@@ -443,3 +443,24 @@ def test_progress_is_one_live_line_on_a_terminal(scenario: Scenario) -> None:
     text = received.decode()
     assert "\r\x1b[K[1/4] " in text and "\r\x1b[K[4/4] " in text
     assert text.rstrip().endswith("sync: 4 copied, 0 already present, 0 failed (of 4 images)")
+
+
+def test_one_tag_pinned_and_unpinned_ends_where_the_source_tag_is(
+        registries: Registries, tmp_path: Path) -> None:
+    """`app:1@OLD` and `app:1` in one stream push the same mirror tag: both
+    digests arrive, and the tag ends where the source's tag points now."""
+    repo = registries.unique("moving")
+    old = registries.push_source(repo, "1", "first build")
+    new = registries.push_source(repo, "1", "second build")
+    src = registries.source.host
+    stream = pod("p", [f"{src}/{repo}:1@{old}", f"{src}/{repo}:1"]).encode()
+    config = write_config(registries, tmp_path / "rules.yaml")
+    env = {PASSWORD_VAR: registries.mirror.password or ""}
+    result = run_cli(["sync", "-c", str(config), "-j", "8"], stream, env=env)
+    assert result.returncode == 0, result.stderr.decode()
+    mirror = registries.mirror
+    assert mirror.manifest_digest(f"mirror/{repo}", old) == old
+    assert mirror.manifest_digest(f"mirror/{repo}", "1") == new
+    again = run_cli(["sync", "-c", str(config), "-j", "8"], stream, env=env)
+    assert "0 copied, 2 already present" in summary(again)
+    assert mirror.manifest_digest(f"mirror/{repo}", "1") == new

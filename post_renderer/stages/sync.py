@@ -44,6 +44,7 @@ class CopyJob(NamedTuple):
     destination: str  # name:tag (a digest-only image gets its digest tag)
     digest: str | None  # the digest the manifests pin, if any
     pair: MirrorPair
+    check: str = ""  # what to ask the mirror for to know it is done (default: destination)
 
 
 class CopyResult(NamedTuple):
@@ -66,13 +67,20 @@ DEFAULT_RETRIES = RetryPolicy()
 
 
 def plan(pairs: Iterable[MirrorPair]) -> list[CopyJob]:
-    """One job per unique (source, destination), in the listing's order."""
+    """One job per unique (source, destination), in the listing's order.
+
+    A pinned job whose destination tag an unpinned job also pushes (`app:1@D`
+    and `app:1`) is done when the mirror has its digest: the tag belongs to
+    the unpinned one, so checking the tag would copy again on every sync.
+    """
     jobs: dict[tuple[str, str], CopyJob] = {}
     for pair in pairs:
         source, destination = copy_references(pair)
         digest = parse_reference(pair.source).digest
         jobs.setdefault((source, destination), CopyJob(source, destination, digest, pair))
-    return list(jobs.values())
+    unpinned = {job.destination for job in jobs.values() if job.digest is None}
+    return [job._replace(check=job.destination.rpartition(":")[0] + f"@{job.digest}")
+            if job.digest and job.destination in unpinned else job for job in jobs.values()]
 
 
 def hosts(jobs: Iterable[CopyJob]) -> set[str]:
@@ -103,7 +111,7 @@ def sync_one(job: CopyJob, engine: Engine, policy: RetryPolicy,
     """Skip the copy when the mirror already serves the wanted digest, else copy."""
     def present() -> str | None:
         try:
-            return engine.digest(job.destination)
+            return engine.digest(job.check or job.destination)
         except ImageMissing:
             return None
 
@@ -133,18 +141,27 @@ def sync_all(jobs: Sequence[CopyJob], engine: Engine, *, workers: int = 4,
              ) -> list[CopyResult]:
     """Run every job on at most `workers` threads; results in the jobs' order.
 
+    Jobs that push the same destination tag (`app:1` and `app:1@sha256:…` in
+    one stream) run one after the other, the digest-pinned ones first, so the
+    tag ends where the source's tag points, as it would without the mirror.
     `on_result` is called as each job finishes (progress), from the calling
     thread, so the reporter needs no lock.
     """
-    if not jobs:
-        return []
+    groups: dict[str, list[int]] = {}
+    for i, job in enumerate(jobs):
+        groups.setdefault(job.destination, []).append(i)
+
+    def run_group(indices: list[int]) -> list[tuple[int, CopyResult]]:
+        ordered = sorted(indices, key=lambda i: jobs[i].digest is None)
+        return [(i, sync_one(jobs[i], engine, policy)) for i in ordered]
+
     results: dict[int, CopyResult] = {}
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        futures = {pool.submit(sync_one, job, engine, policy): i for i, job in enumerate(jobs)}
+        futures = [pool.submit(run_group, indices) for indices in groups.values()]
         for future in as_completed(futures):
-            result = future.result()
-            results[futures[future]] = result
-            on_result(result)
+            for i, result in future.result():
+                results[i] = result
+                on_result(result)
     return [results[i] for i in range(len(jobs))]
 
 
