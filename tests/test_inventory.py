@@ -286,3 +286,12 @@ def test_copy_commands_carry_each_registry_settings(tmp_path: Path) -> None:
     missing = run_cli([*common, "--ca-file", f"mirror.example.com={tmp_path}/nope.crt"],
                       STREAM.read_bytes())
     assert missing.returncode == 2 and "nope.crt does not exist" in missing.stderr.decode()
+
+
+def test_copy_commands_qualify_a_destination_without_a_registry() -> None:
+    """A rule target on Docker Hub may be written without `docker.io`: the
+    command still names the registry the cluster will pull from."""
+    pod = "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - image: quay.io/app/web:1\n"
+    result = run_cli(["images", "--rule", "quay.io=myorg", "--format", "skopeo"], pod)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.decode().split()[-1] == "docker://docker.io/myorg/app/web:1"

@@ -71,13 +71,15 @@ def copy_references(pair: MirrorPair) -> tuple[str, str]:
     the destination keeps the tag when there is one (`--preserve-digests` /
     crane keep the digest identical, so `dst:tag@digest` resolves).  A
     digest-only destination is pushed under `digest_tag`; a reference with
-    neither is `:latest` on both sides, said explicitly.
+    neither is `:latest` on both sides, said explicitly.  Both are fully
+    qualified, so the copy does not depend on a tool's default registry.
     """
     src = parse_reference(pair.source)
     dst = parse_reference(pair.destination)
     source = src.name + (f"@{src.digest}" if src.digest else f":{src.tag or 'latest'}")
     tag = dst.tag or (digest_tag(dst.digest) if dst.digest else "latest")
-    return source, f"{dst.name}:{tag}"
+    # fully qualified like the source: a target without a registry is Docker Hub's
+    return source, f"{dst.normalized_name}:{tag}"
 
 
 class ListingOptions(NamedTuple):
