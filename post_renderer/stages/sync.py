@@ -11,6 +11,7 @@ other failure is final at once (a wrong password does not improve by waiting).
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -249,11 +250,21 @@ class Progress:
     def __call__(self, result: CopyResult) -> None:
         self.done += 1
         line = describe(result)
-        if self.live:
-            self.stream.write(f"\r\x1b[K[{self.done}/{self.total}] {line}")
+        if self.live:  # cut to the width: a wrapped line is not overwritten by \r
+            status = f"[{self.done}/{self.total}] {line}"
+            width = self.width()
+            self.stream.write("\r\x1b[K" + (status if len(status) <= width else
+                                             status[: max(0, width - 1)] + "…"))
         else:
             self.stream.write(f"{PROG}: {line}\n")
         self.stream.flush()
+
+    def width(self) -> int:
+        try:
+            columns = os.get_terminal_size(self.stream.fileno()).columns
+        except (OSError, ValueError, AttributeError):
+            columns = 0
+        return columns - 1 if columns >= 20 else 79
 
     def finish(self) -> None:
         if self.live and self.done:
