@@ -464,3 +464,27 @@ def test_one_tag_pinned_and_unpinned_ends_where_the_source_tag_is(
     again = run_cli(["sync", "-c", str(config), "-j", "8"], stream, env=env)
     assert "0 copied, 2 already present" in summary(again)
     assert mirror.manifest_digest(f"mirror/{repo}", "1") == new
+
+
+def test_only_the_pack_logs_in_not_the_users_own_logins(
+        registries: Registries, scenario: Scenario, tmp_path: Path) -> None:
+    """A login the user has in ~/.docker/config.json or in
+    $XDG_RUNTIME_DIR/containers/auth.json is not used: a run depends on the pack."""
+    import base64
+    import json
+
+    token = base64.b64encode(f"{MIRROR_USER}:{registries.mirror.password}".encode()).decode()
+    logins = json.dumps({"auths": {registries.mirror.host: {"auth": token}}})
+    for where in (tmp_path / "home" / ".docker" / "config.json",
+                  tmp_path / "run" / "containers" / "auth.json"):
+        where.parent.mkdir(parents=True)
+        where.write_text(logins)
+    config = tmp_path / "no-credentials.yaml"
+    config.write_text(re.sub(r"credentials:\n(  .*\n|    .*\n)*", "",
+                             scenario.config.read_text()))
+    assert "credentials" not in config.read_text()
+    result = run_cli(["sync", "-c", str(config), "--retries", "0"], scenario.stream,
+                     env={"HOME": str(tmp_path / "home"),
+                          "XDG_RUNTIME_DIR": str(tmp_path / "run")})
+    assert result.returncode == 1
+    assert "authentication failed" in result.stderr.decode()

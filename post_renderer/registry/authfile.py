@@ -42,9 +42,9 @@ def matching(credentials: Iterable[Credential], hosts: Iterable[str]) -> list[Cr
 def login_file(credentials: Iterable[Credential]) -> Iterator[str]:
     """A temporary 0600 login file holding `credentials`; removed on exit.
 
-    Always a file, even without credentials: the engine then reads no login
-    the user happens to have in ~/.docker or $XDG_RUNTIME_DIR, so a run
-    depends on the pack alone.
+    Always a file, even without credentials, in a private directory the
+    engine also uses as its home (see `skopeo`): it then reads no login the
+    user happens to have, so a run depends on the pack alone.
     """
     directory = tempfile.mkdtemp(prefix="registry-rewrite-auth-")  # mode 0700
     try:

@@ -43,6 +43,11 @@ class Skopeo:
         self.cert_dirs = cert_dirs or {}  # CA file -> directory skopeo reads *.crt from
         self.secrets = tuple(secrets)
         self.timeout = timeout
+        # A home of its own beside the login file: skopeo also reads logins
+        # from ~/.docker, $DOCKER_CONFIG and ~/.config/containers, which would
+        # make a run depend on whoever runs it rather than on the pack.
+        self.home = os.path.join(os.path.dirname(authfile), "home")
+        os.makedirs(self.home, mode=0o700, exist_ok=True)
 
     def _tls_args(self, side: str, host: str) -> list[str]:
         """`--{side}-tls-verify` / `--{side}-cert-dir` for one registry; side is
@@ -58,7 +63,7 @@ class Skopeo:
         try:
             done = subprocess.run([self.executable, *args], capture_output=True,
                                   timeout=self.timeout, stdin=subprocess.DEVNULL,
-                                  env=_engine_env(), check=False)
+                                  env=_engine_env(self.home), check=False)
         except FileNotFoundError:
             raise EngineMissing(ENGINE) from None
         except subprocess.TimeoutExpired:
@@ -103,8 +108,14 @@ class Skopeo:
         return True
 
 
-def _engine_env() -> dict[str, str]:
-    """The caller's environment minus login-file overrides: the login file we
-    pass is the only one the engine reads."""
-    drop = {"REGISTRY_AUTH_FILE", "DOCKER_CONFIG"}
-    return {k: v for k, v in os.environ.items() if k not in drop}
+def _engine_env(home: str) -> dict[str, str]:
+    """The caller's environment (PATH, proxies, SSL_CERT_*), with every place
+    skopeo looks for logins or user configuration moved to `home`: the login
+    file we pass is the only one it reads.  System-wide settings
+    (/etc/containers: policy.json, registries.conf) still apply."""
+    drop = {"REGISTRY_AUTH_FILE", "DOCKER_CONFIG", "XDG_CONFIG_HOME", "XDG_RUNTIME_DIR", "HOME"}
+    env = {k: v for k, v in os.environ.items() if k not in drop}
+    env.update(HOME=home, XDG_CONFIG_HOME=os.path.join(home, ".config"),
+               DOCKER_CONFIG=os.path.join(home, ".docker"),
+               XDG_RUNTIME_DIR=os.path.join(home, "run"))
+    return env
