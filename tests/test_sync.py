@@ -488,3 +488,35 @@ def test_only_the_pack_logs_in_not_the_users_own_logins(
                           "XDG_RUNTIME_DIR": str(tmp_path / "run")})
     assert result.returncode == 1
     assert "authentication failed" in result.stderr.decode()
+
+
+def test_printed_skopeo_commands_work_as_printed(
+        registries: Registries, scenario: Scenario, tmp_path: Path) -> None:
+    """`auth > FILE`, then `images --format skopeo --authfile FILE | sh -e`
+    against the plain-HTTP source and the TLS + htpasswd mirror, unedited."""
+    import subprocess
+
+    from conftest import find_tool
+
+    auth = run_cli(["auth", "-c", str(scenario.config)], env=scenario.env)
+    assert auth.returncode == 0
+    authfile = tmp_path / "auth" / "config.json"
+    authfile.parent.mkdir(mode=0o700)
+    authfile.write_bytes(auth.stdout)
+    # the CA alone in its directory: skopeo trusts every *.crt in a --cert-dir
+    assert registries.mirror.ca_file is not None
+    assert [p.name for p in registries.mirror.ca_file.parent.iterdir()] == ["ca.crt"]
+    listing = run_cli(["images", "-c", str(scenario.config), "--format", "skopeo",
+                       "--authfile", str(authfile)], scenario.stream)
+    assert listing.returncode == 0, listing.stderr.decode()
+    assert registries.mirror.password not in listing.stdout.decode()
+    shell = subprocess.run(["sh", "-e"], input=listing.stdout, capture_output=True, timeout=300,
+                           env={"PATH": str(Path(find_tool("skopeo")).parent) + ":/usr/bin:/bin",
+                                "HOME": str(tmp_path)})
+    assert shell.returncode == 0, shell.stderr.decode()
+    for key, tag in (("single", "1.0"), ("multi", "2.0"), ("pinned", "3.0")):
+        assert registries.mirror.manifest_digest(f"mirror/{scenario.repos[key]}", tag) \
+            == scenario.digests[key]
+    bare = scenario.digests["bare"]
+    assert registries.mirror.manifest_digest(f"mirror/{scenario.repos['bare']}",
+                                             "sha256-" + bare.split(":")[1]) == bare
