@@ -248,6 +248,17 @@ def test_the_packs_empty_placeholder_password_warns_and_generates_nothing() -> N
     [line] = without_unmatched_rules(stderr_lines(result))
     assert line.startswith("registry-rewrite: warning: configuration: ")
     assert "credentials[0] (example.registry.com): password is empty" in line
+    assert "1 image(s) in this stream now pull from example.registry.com" in line
+
+
+def test_the_placeholder_is_silent_when_no_image_goes_to_its_registry() -> None:
+    """The pack's default `password: ""` said nothing useful on every chart:
+    it is worth a line only when images were pointed at that registry."""
+    pack = ["-c", str(FIXTURES / "rules" / "pack-values.yaml")]
+    elsewhere = run_cli([*pack, "--rule", "docker.io=mirror.example.com/hub"], POD)
+    assert elsewhere.returncode == 0 and without_unmatched_rules(stderr_lines(elsewhere)) == []
+    no_images = run_cli(pack, "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n")
+    assert no_images.returncode == 0 and no_images.stderr == b""
 
 
 @pytest.mark.parametrize(

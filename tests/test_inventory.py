@@ -15,7 +15,7 @@ INVENTORY = FIXTURES / "inventory"
 RULES = INVENTORY / "rules.yaml"
 STREAM = INVENTORY / "stream.yaml"
 TYPO = 'registry-rewrite: warning: rule "grc.io": "mirror.example.com/gcr" matched no image ' \
-    "in this stream"
+    'in this stream; did you mean "gcr.io"?'
 D1 = "sha256:" + "0123456789abcdef" * 4
 D2 = "sha256:" + "fedcba9876543210" * 4
 PAUSE = "gcr.io/google-containers/pause:3.9"
@@ -91,6 +91,28 @@ def test_a_rule_that_matched_nothing_is_reported() -> None:
     result = run_cli(["-c", str(RULES)], STREAM.read_bytes())
     assert result.returncode == 0
     assert stderr_lines(result) == [TYPO]
+
+
+def test_many_unmatched_rules_are_one_line_and_a_typo_keeps_its_own() -> None:
+    """A pack-wide rules file applied to one chart: the rules that matched
+    nothing are one summary line; the one a step away from a registry this
+    chart pulls from unrewritten gets a line of its own; --report lists all."""
+    rules = [f"--rule=registry{i}.example.com=mirror.example.com/r{i}" for i in range(7)]
+    typo = "--rule=quya.io=mirror.example.com/quay"
+    pod = "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - image: quay.io/x:1\n" \
+        "  - image: docker.io/y:1\n"
+    result = run_cli([*rules, typo, "--rule", "docker.io=mirror.example.com/hub",
+                      "--report", "-"], pod)
+    assert result.returncode == 0
+    report, *lines = sorted(stderr_lines(result), key=lambda line: not line.startswith("{"))
+    assert lines == [
+        'registry-rewrite: warning: rule "quya.io": "mirror.example.com/quay" matched no '
+        'image in this stream; did you mean "quay.io"?',
+        'registry-rewrite: warning: 7 rules matched no image in this stream: '
+        '"registry0.example.com", "registry1.example.com", "registry2.example.com", '
+        '"registry3.example.com", "registry4.example.com" and 2 more (--report lists them)',
+    ]
+    assert len(json.loads(report)["unmatchedRules"]) == 8
 
 
 def test_unmatched_rules_stay_quiet_without_images_and_for_all() -> None:

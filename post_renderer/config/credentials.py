@@ -96,11 +96,20 @@ class Credential(NamedTuple):
     origin: str  # "FILE: credentials[0] (domain)", for messages
 
 
+class Placeholder(NamedTuple):
+    """An entry with an empty password (the pack's default): it generates
+    nothing, and is worth a word only when a run points images at it."""
+
+    domain: str
+    origin: str
+
+
 class CredentialSet(NamedTuple):
-    """All credentials entries, plus the warnings met while reading them."""
+    """All credentials entries, plus the placeholders skipped while reading them."""
 
     credentials: tuple[Credential, ...] = ()
     warnings: tuple[str, ...] = ()
+    placeholders: tuple[Placeholder, ...] = ()
 
     def for_domain(self, domain: str) -> Credential | None:
         return next((c for c in self.credentials if c.domain == domain), None)
@@ -220,16 +229,18 @@ def parse_credentials(
     """Validate a `credentials` list; with `resolve`, also read every reference.
 
     An entry whose inline `password` is empty (the Registry Connect pack ships
-    `password: ""`) is a placeholder: it is skipped with a warning, because
-    failing on the pack's defaults would break every user who only fills in the
-    rules, and a Secret with an empty password would fail later, on the node.
+    `password: ""`) is a placeholder: it is skipped, because failing on the
+    pack's defaults would break every user who only fills in the rules, and a
+    Secret with an empty password would fail later, on the node.  It is
+    reported after the run, and only when images were pointed at its registry
+    (every chart of a pack would otherwise repeat the same line).
     """
     if value is None:
         return CredentialSet()
     if not isinstance(value, Sequence) or isinstance(value, str):
         raise CredentialError(f"{origin}: must be a list of {{domain, username, password}}")
     credentials: list[Credential] = []
-    warnings: list[str] = []
+    placeholders: list[Placeholder] = []
     for i, entry in enumerate(value):
         what = f"{origin}[{i}]"
         if not isinstance(entry, Mapping):
@@ -250,8 +261,7 @@ def parse_credentials(
                        if "secretName" in entry else default_secret_name(domain))
         password = _value(entry, "password", what, environ, base_dir, resolve)
         if password is None:
-            warnings.append(f"{what}: password is empty; no pull secret is generated for "
-                            "this registry (set password or passwordRef)")
+            placeholders.append(Placeholder(domain, what))
             continue
         username = _value(entry, "username", what, environ, base_dir, resolve)
         if username is None:
@@ -266,4 +276,4 @@ def parse_credentials(
                     f"{what}: Secret name {secret_name!r} is also used by {other.origin}; "
                     "set secretName")
         credentials.append(Credential(domain, secret_name, username, password, what))
-    return CredentialSet(tuple(credentials), tuple(warnings))
+    return CredentialSet(tuple(credentials), placeholders=tuple(placeholders))

@@ -29,6 +29,9 @@ class RegistrySettings(NamedTuple):
         credentials, pull_secret = self.credentials, self.pull_secret
         if later.credentials.credentials:
             credentials, pull_secret = later.credentials, None
+        elif later.credentials.placeholders and pull_secret is None:
+            credentials = credentials._replace(
+                placeholders=credentials.placeholders + later.credentials.placeholders)
         if later.pull_secret is not None:
             credentials, pull_secret = CredentialSet(), later.pull_secret
         return RegistrySettings(credentials, pull_secret, self.allow + later.allow)

@@ -54,6 +54,10 @@ def build_stages(config: Config, options: Options) -> list[Stage]:
         from ..stages.secrets import SecretsStage
 
         stages.append(SecretsStage(config, plan))
+    if options.manifests and config.credentials.placeholders:
+        from ..stages.secrets import PlaceholderStage
+
+        stages.append(PlaceholderStage(config))
     sync = options.sync
     if sync is None and options.manifests and config.content.sync:
         from ..stages.sync import SyncRun

@@ -9,7 +9,7 @@ them; the unmatched-rule check needs only sets of rules.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from ..diagnostics import Diagnostic
@@ -30,6 +30,7 @@ class InventoryStage:
         self.used: set[Rule] = set()
         self.under_target: set[Rule] = set()  # counts only while nothing was rewritten
         self.occurrences: list[Occurrence] = []
+        self.upstream: set[str] = set()  # names no source rule rewrote, for typo hints
 
     def process(self, doc: Document) -> None:
         for occurrence in doc.occurrences:
@@ -38,12 +39,16 @@ class InventoryStage:
                 self.used.add(occurrence.rule)
             elif not self.used:
                 self._note_under_target(occurrence.original)
+            if occurrence.rule is None or occurrence.rule == self.rules.all:
+                name = _normalized_name(occurrence.original)
+                if name is not None:
+                    self.upstream.add(name)
         if self.keep:
             self.occurrences += doc.occurrences
 
     def finish(self, end: End) -> None:
         unmatched = self.unmatched()
-        end.diagnostics += [unmatched_warning(rule) for rule in unmatched]
+        end.diagnostics += unmatched_warnings(unmatched, self.upstream)
         end.occurrences = self.occurrences
         if self.report:
             end.report = report_document(self.occurrences, unmatched, end.secrets)
@@ -74,8 +79,70 @@ class InventoryStage:
         return [rule for rule in self.rules.sources if rule not in used]
 
 
-def unmatched_warning(rule: Rule) -> Diagnostic:
-    return Diagnostic("warning", f"rule {rule.label} matched no image in this stream")
+def unmatched_warnings(unmatched: Sequence[Rule], upstream: Iterable[str]) -> list[Diagnostic]:
+    """At most one line per likely typo and one line for all the others.
+
+    One pack-wide rules file applied chart by chart leaves most of its rules
+    unmatched in every chart, so listing one warning per rule buried the real
+    warnings.  A rule whose source is one edit away from where an image of
+    this stream comes from (`grc.io` and a `gcr.io` image no source rule
+    rewrote) is a typo that cost a rewrite: it keeps a line of its own.  The
+    rest are named on one line; `--report` lists them all.
+    """
+    if not unmatched:
+        return []
+    lines: list[Diagnostic] = []
+    rest: list[Rule] = []
+    for rule in unmatched:
+        meant = _near_miss(rule.source, upstream)
+        if meant is None:
+            rest.append(rule)
+        else:
+            lines.append(Diagnostic("warning", f"rule {rule.label} matched no image in this "
+                                    f'stream; did you mean "{meant}"?'))
+    if len(rest) == 1:
+        lines.append(Diagnostic("warning", f"rule {rest[0].label} matched no image in this stream"))
+    elif rest:
+        shown = ", ".join(f'"{r.written}"' for r in rest[:_LISTED])
+        more = f" and {len(rest) - _LISTED} more" if len(rest) > _LISTED else ""
+        lines.append(Diagnostic("warning", f"{len(rest)} rules matched no image in this stream: "
+                                f"{shown}{more} (--report lists them)"))
+    return lines
+
+
+_LISTED = 5
+
+
+def _normalized_name(image: str) -> str | None:
+    try:
+        return parse_reference(image).normalized_name
+    except ReferenceError:
+        return None
+
+
+def _near_miss(source: str, names: Iterable[str]) -> str | None:
+    """The prefix of one of `names`, with as many components as `source`,
+    that is one edit (or one swap of neighbours) away from it."""
+    depth = source.count("/") + 1
+    for name in sorted(names):
+        prefix = "/".join(name.split("/")[:depth])
+        if prefix != source and _one_edit_apart(source, prefix):
+            return prefix
+    return None
+
+
+def _one_edit_apart(a: str, b: str) -> bool:
+    """Levenshtein distance 1, or two neighbouring characters swapped."""
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1
+                                  and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    i = next((k for k, (x, y) in enumerate(zip(short, long, strict=False))
+              if x != y), len(short))
+    return short[i:] == long[i + 1:]
 
 
 def rule_json(rule: Rule | None) -> dict[str, str] | None:

@@ -13,8 +13,9 @@ from typing import NamedTuple
 
 from ..config.credentials import Credential
 from ..config.load import Config
+from ..diagnostics import Diagnostic
 from ..model import Document, End
-from ..rewrite.reference import DOCKER_HUB
+from ..rewrite.reference import DOCKER_HUB, ReferenceError, parse_reference
 from ..yaml.splice import json_string, yaml_string
 from .pullsecrets import SecretPlan
 
@@ -85,6 +86,38 @@ class SecretsStage:
         end.secrets += [GeneratedSecret(name, namespace, credential)
                         for (name, namespace), credential in sorted(self.plan.needed.items())
                         if (name, namespace) not in self.existing]
+
+
+class PlaceholderStage:
+    """A placeholder credential (the pack's `password: ""`) generates nothing;
+    it matters only when this run's images now pull from its registry, and
+    then it is one line at the end, instead of one on every chart."""
+
+    def __init__(self, config: Config) -> None:
+        self.placeholders = config.credentials.placeholders
+        self.counts = dict.fromkeys((p.domain for p in self.placeholders), 0)
+
+    def process(self, doc: Document) -> None:
+        for occurrence in doc.occurrences:
+            domain = _domain(occurrence.final)
+            if domain in self.counts:
+                self.counts[domain] += 1
+
+    def finish(self, end: End) -> None:
+        for placeholder in self.placeholders:
+            count = self.counts[placeholder.domain]
+            if count:
+                end.diagnostics.append(Diagnostic("warning", (
+                    f"configuration: {placeholder.origin}: password is empty, so no pull "
+                    f"secret is generated, and {count} image(s) in this stream now pull from "
+                    f"{placeholder.domain} (set password or passwordRef, or pullSecret)")))
+
+
+def _domain(image: str) -> str | None:
+    try:
+        return parse_reference(image).normalized_name.split("/", 1)[0].lower()
+    except ReferenceError:
+        return None
 
 
 def auth_key(domain: str) -> str:
