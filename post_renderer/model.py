@@ -18,6 +18,16 @@ if TYPE_CHECKING:
     from .yaml.tree import Located
 
 
+class PullPlace(NamedTuple):
+    """Where a resource's pods take pull secrets, outside a PodSpec: the
+    mapping (`node`, None when the document lacks it) that holds the list
+    `key`, and the list's rendered path."""
+
+    node: Any
+    path: str
+    key: str
+
+
 class Occurrence(NamedTuple):
     """One image field met in the stream: the nodes it lives in, not paths to
     look up again.  `resource` is the resource it belongs to (a List item for
@@ -32,6 +42,8 @@ class Occurrence(NamedTuple):
     rule: Rule | None
     pod_spec: Any = None
     pod_spec_path: str = ""
+    pulled: bool = False  # its resource's own pods pull it (not handed on in env or args)
+    places: tuple[PullPlace, ...] = ()  # where those pods take pull secrets, outside PodSpecs
 
     @property
     def final(self) -> str:

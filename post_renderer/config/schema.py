@@ -73,6 +73,21 @@ EXTRACTOR_ROW = Keys("an extractor row", {
     "splitImages": "paths of {repository, tag} mappings",
     "args": "flag names (globs) whose value is an image",
     "env": "env var names (globs) whose value is an image",
+    "envMaps": "env var names (globs) whose value is `key=REF` entries",
+    "name": "resource names (globs) the row applies to; any when absent",
+    "containerNames": "container names (globs) its args/env/envMaps apply to",
+    "pullSecrets": "where the kind's pods take pull secrets (a dotted path to a list)",
+})
+# A row of extractors.yaml's `neverRewrite` (push targets) or `notices`.
+FIELD_LIST = Keys("a neverRewrite or notices row", {
+    "kind": "the kind the row covers; any when absent (args only)",
+    "apiVersion": "the API versions (groups) it covers; any when absent",
+    "name": "resource names (globs) the row applies to; any when absent",
+    "paths": "paths of the fields",
+    "namedValues": "paths of {name, value} entries, picked by `names`",
+    "names": "the entry names (globs) of namedValues",
+    "args": "flag names (globs) whose value is the field",
+    "message": "a notice's advice",
 })
 CREDENTIAL = Keys("a credential", {
     "domain": "the registry host",

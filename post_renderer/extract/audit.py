@@ -40,14 +40,14 @@ def _is_reference(text: str) -> bool:
     return True
 
 
-def _resources(root: Any, prefix: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
+def resources(root: Any, prefix: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
     """Each resource of a document: the document itself, or each List item."""
     if not isinstance(root, dict):
         return
     kind = root.get("kind")
     if isinstance(kind, str) and kind.endswith("List") and isinstance(root.get("items"), list):
         for i, item in enumerate(root["items"]):
-            yield from _resources(item, join_path(prefix, f"items[{i}]"))
+            yield from resources(item, join_path(prefix, f"items[{i}]"))
     else:
         yield prefix, root
 
@@ -61,7 +61,7 @@ def find_uncovered(
     share it, so an alias bomb or deep nesting costs time linear in the text.
     """
     visited: set[int] = set()
-    for prefix, resource in _resources(root):
+    for prefix, resource in resources(root):
         kind = resource.get("kind")  # may be any node, even a mapping (unhashable)
         opaque = isinstance(kind, str) and kind in OPAQUE_KINDS
         stack: list[tuple[Any, str, bool]] = [(resource, prefix, True)]
@@ -90,6 +90,8 @@ def find_uncovered(
                     and _candidate(node["value"], covered, skip_values)):
                 yield ImageField(join_path(path, "value"), node["value"], resource)
             for key, value in node.items():
+                if top and opaque and key == "data" and kind == "ConfigMap":
+                    yield from _data_images(value, path, resource, covered, skip_values)
                 if not isinstance(key, str) or (top and (key == "metadata" or
                                                          (opaque and key in _OPAQUE_KEYS))):
                     continue
@@ -98,6 +100,24 @@ def find_uncovered(
                 elif (key == "image" or key.endswith("Image")) and _candidate(
                         value, covered, skip_values):
                     yield ImageField(_key_path(path, key), value, resource)
+
+
+def _data_images(data: Any, path: str, resource: Any, covered: set[int],
+                 skip_values: frozenset[str]) -> Iterator[ImageField]:
+    """References in a ConfigMap's data under image-like keys (`SIDECAR_IMAGE`,
+    `image`, `helperImage`): the application reads them, maybe to run them.
+    Reported as DATA, never rewritten unless a row names the ConfigMap."""
+    if not isinstance(data, dict):
+        return
+    for key, value in data.items():
+        if (isinstance(key, str) and key.lower().endswith(_DATA_IMAGE_KEY_ENDINGS)
+                and _candidate(value, covered, skip_values)):
+            yield ImageField(_key_path(join_path(path, "data"), key), value, resource,
+                             note=DATA)
+
+
+DATA = "data"
+_DATA_IMAGE_KEY_ENDINGS = ("image", "image_name", "imagename")
 
 
 def _candidate(value: Any, covered: set[int], skip_values: frozenset[str]) -> bool:

@@ -37,6 +37,7 @@ class ContainerShape(NamedTuple):
     arg_flags: tuple[str, ...]
     env_names: tuple[str, ...]
     skip_values: frozenset[str]
+    env_maps: tuple[str, ...] = ()
 
 
 class ExtractorError(ValueError):
@@ -44,7 +45,8 @@ class ExtractorError(ValueError):
 
 
 class Extractor(NamedTuple):
-    """One row of the table; `groups` None matches any API group."""
+    """One row of the table; `groups` None matches any API group, `names`
+    () any resource name, `container_names` () every container of the row."""
 
     kind: str
     groups: frozenset[str] | None
@@ -55,9 +57,13 @@ class Extractor(NamedTuple):
     args: tuple[str, ...] = ()
     env: tuple[str, ...] = ()
     origin: str = "built-in"
+    names: tuple[str, ...] = ()
+    container_names: tuple[str, ...] = ()
+    env_maps: tuple[str, ...] = ()
+    pull_secrets: tuple[str, ...] = ()
 
 
-def _strings(value: Any, what: str, origin: str) -> tuple[str, ...]:
+def string_list(value: Any, what: str, origin: str) -> tuple[str, ...]:
     if value is None:
         return ()
     if isinstance(value, str):
@@ -70,7 +76,12 @@ def _strings(value: Any, what: str, origin: str) -> tuple[str, ...]:
 # row key → Extractor field; the expression keys are compiled when validating.
 _EXPRESSION_KEYS = {"podSpecs": "pod_specs", "containers": "containers", "paths": "paths",
                     "splitImages": "split_images"}
-_PATTERN_KEYS = {"args": "args", "env": "env"}
+_PATTERN_KEYS = {"args": "args", "env": "env", "envMaps": "env_maps", "name": "names",
+                 "containerNames": "container_names"}
+# Where the pods of a kind take pull secrets: a dotted path to the list (its
+# parent mapping must exist), e.g. `spec.imagePullSecrets`.
+_PULL_SECRET_KEY = "pullSecrets"
+_PULL_SECRET_PATH = re.compile(r"[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*")
 
 
 def parse_row(row: Any, origin: str, *, validate: bool) -> Extractor:
@@ -83,8 +94,8 @@ def parse_row(row: Any, origin: str, *, validate: bool) -> Extractor:
     kind = row.get("kind")
     if not isinstance(kind, str) or not kind:
         raise ExtractorError(f"{origin}: `kind` is required")
-    versions = _strings(row.get("apiVersion"), "apiVersion", origin)
-    fields = {attr: _strings(row.get(key), key, origin)
+    versions = string_list(row.get("apiVersion"), "apiVersion", origin)
+    fields = {attr: string_list(row.get(key), key, origin)
               for key, attr in {**_EXPRESSION_KEYS, **_PATTERN_KEYS}.items()}
     if not any(fields[attr] for attr in _EXPRESSION_KEYS.values()):
         raise ExtractorError(
@@ -96,8 +107,15 @@ def parse_row(row: Any, origin: str, *, validate: bool) -> Extractor:
                 reason = check_path(expression)
                 if reason:
                     raise ExtractorError(f"{origin}: bad jsonpath {expression!r}: {reason}")
+    pull_secrets = string_list(row.get(_PULL_SECRET_KEY), _PULL_SECRET_KEY, origin)
+    for path in pull_secrets:
+        if not _PULL_SECRET_PATH.fullmatch(path) or "." not in path:
+            raise ExtractorError(f"{origin}: {_PULL_SECRET_KEY}: {path!r} must be a dotted "
+                                 "path to a list inside the resource, e.g. spec.imagePullSecrets")
+    if fields["container_names"] and not (fields["containers"] or fields["pod_specs"]):
+        raise ExtractorError(f"{origin}: containerNames needs containers or podSpecs")
     groups = frozenset(api_group(v) for v in versions) if versions else None
-    return Extractor(kind, groups, origin=origin, **fields)
+    return Extractor(kind, groups, origin=origin, pull_secrets=pull_secrets, **fields)
 
 
 def parse_rows(rows: Any, origin: str, *, validate: bool) -> list[Extractor]:
@@ -107,24 +125,42 @@ def parse_rows(rows: Any, origin: str, *, validate: bool) -> list[Extractor]:
 
 
 @cache
-def builtin_table_data() -> tuple[tuple[Extractor, ...], ContainerShape]:
-    """The built-in table, read with the manifests' own composer (`locate`):
+def builtin_document() -> Any:
+    """`extractors.yaml`, read with the manifests' own composer (`locate`):
     every value in it is a string, and ruamel's constructor took four times
     as long, on every run."""
     from ..yaml.tree import locate
 
-    data = locate(BUILTIN_FILE.read_text(encoding="utf-8")).root
-    rows = parse_rows([_merge_key(row) for row in data["extractors"]],
+    return locate(BUILTIN_FILE.read_text(encoding="utf-8")).root
+
+
+@cache
+def builtin_table_data() -> tuple[tuple[Extractor, ...], ContainerShape]:
+    """The built-in rows and the shape every PodSpec and container shares."""
+    data = builtin_document()
+    rows = parse_rows([merge_key(row) for row in data["extractors"]],
                       "built-in extractors", validate=False)
     shape = ContainerShape(
         tuple(data["podSpec"]["containers"]), tuple(data["podSpec"]["paths"]),
         tuple(data["container"]["args"]), tuple(data["container"]["env"]),
-        frozenset(data["skipValues"]),
+        frozenset(data["skipValues"]), tuple(data["container"].get("envMaps", ())),
     )
     return tuple(rows), shape
 
 
-def _merge_key(row: Any) -> Any:
+def name_matches(names: Sequence[str], resource: Any) -> bool:
+    """Does the resource's `metadata.name` match one of the globs (any name
+    when there are none)?"""
+    if not names:
+        return True
+    from .glob import glob_matcher
+
+    meta = resource.get("metadata") if isinstance(resource, dict) else None
+    name = meta.get("name") if isinstance(meta, dict) else None
+    return isinstance(name, str) and glob_matcher(tuple(names))(name)
+
+
+def merge_key(row: Any) -> Any:
     """Apply a YAML merge key (`<<: *base`, or a list of bases of which the
     first wins), which `locate` keeps as a plain key; the row's own keys win."""
     if not isinstance(row, dict) or "<<" not in row:

@@ -7,7 +7,10 @@ parsing them is most of the speed of a run.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
+from .exempt import FieldList
+from .rows import Extractor
 from .table import ExtractorTable
 
 # Starts with a literal newline (searched for, not tried at every offset as a
@@ -48,13 +51,44 @@ def _is_opaque(table: ExtractorTable, data: bytes, lines: bytes) -> bool:
     kinds = _top_level(_KIND_LINE, lines)
     return (len(kinds) == 1 and kinds[0] in OPAQUE_KINDS
             and _top_level(_API_VERSION_LINE, lines) == ["v1"]
-            and not table.rows_for("v1", kinds[0]))
+            and not _rows_may_apply((*table.rows_for("v1", kinds[0]),
+                                     *(n for n in table.notices if n.kind == kinds[0])), data))
 
 def _has_rows(table: ExtractorTable, kind: str, lines: bytes) -> bool:
     """Does a row cover this kind in the document's API group (any group
     when no apiVersion line is found: when in doubt, look)?"""
     versions = _top_level(_API_VERSION_LINE, lines)
-    return not versions or any(table.rows_for(v, kind) for v in versions)
+    if not versions:
+        return _rows_may_apply(table.by_kind[kind], lines)
+    return any(_rows_may_apply(table.rows_for(v, kind), lines) for v in versions)
+
+
+def _rows_may_apply(rows: Sequence[Extractor | FieldList], data: bytes) -> bool:
+    """Could one of these rows apply?  A row that names its resources
+    (`name:`) applies only where the name's literal text is in the bytes, so
+    a row for one ConfigMap does not send every ConfigMap to the parser."""
+    return any(not row.names or any(_literal(name) in data for name in row.names)
+               for row in rows)
+
+
+def _literal(pattern: str) -> bytes:
+    """The longest run of plain characters of a glob (`*-plugin-x` → `-plugin-x`)."""
+    return max(re.split(r"[*?]|\[[^\]]*\]", pattern), key=len).encode()
+
+
+# A top-level-looking `key: value` line whose key says image (`SIDECAR_IMAGE:`,
+# `image:`, `helperImage:`) and whose value could start a reference.  Plain
+# keys only: JSON (a dashboard) quotes its keys.
+_DATA_IMAGE_LINE = re.compile(
+    rb"\n[ \t]+[A-Za-z0-9_.-]*(?:IMAGE|[Ii]mage)[A-Za-z0-9_.-]*[ \t]*:[ \t]*[\"']?[a-z0-9]")
+
+
+def config_map_may_hold_images(data: bytes) -> bool:
+    """For a ConfigMap that `may_hold_images` leaves alone: might its data
+    hold an image under an image-like key, for the audit to report?"""
+    if b"ConfigMap" not in data or _DATA_IMAGE_LINE.search(data) is None:
+        return False
+    return _top_level(_KIND_LINE, b"\n" + data) == ["ConfigMap"]
 
 
 def _top_level(pattern: re.Pattern[bytes], lines: bytes) -> list[str]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
+from .exempt import FieldList, builtin_field_lists
 from .rows import ContainerShape, Extractor, api_group, builtin_table_data
 
 
@@ -15,13 +16,17 @@ class ExtractorTable(NamedTuple):
 
     by_kind: Mapping[str, tuple[Extractor, ...]]
     shape: ContainerShape
+    never: tuple[FieldList, ...] = ()  # push targets: never rewritten, never audited
+    notices: tuple[FieldList, ...] = ()  # fields to warn about, with advice
 
     @classmethod
-    def build(cls, rows: Sequence[Extractor], shape: ContainerShape) -> ExtractorTable:
+    def build(cls, rows: Sequence[Extractor], shape: ContainerShape,
+              never: tuple[FieldList, ...] = (),
+              notices: tuple[FieldList, ...] = ()) -> ExtractorTable:
         by_kind: dict[str, list[Extractor]] = {}
         for row in rows:
             by_kind.setdefault(row.kind, []).append(row)
-        return cls({k: tuple(v) for k, v in by_kind.items()}, shape)
+        return cls({k: tuple(v) for k, v in by_kind.items()}, shape, never, notices)
 
     def rows_for(self, api_version: str, kind: str) -> tuple[Extractor, ...]:
         rows = self.by_kind.get(kind, ())
@@ -33,4 +38,5 @@ class ExtractorTable(NamedTuple):
 def build_table(user_rows: Sequence[Extractor] = ()) -> ExtractorTable:
     """The built-in rows, then the user's (a user row adds to a kind, never hides one)."""
     rows, shape = builtin_table_data()
-    return ExtractorTable.build([*rows, *user_rows], shape)
+    never, notices = builtin_field_lists()
+    return ExtractorTable.build([*rows, *user_rows], shape, never, notices)

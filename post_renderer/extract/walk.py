@@ -1,21 +1,24 @@
 """The walk: from a located resource and its extractor rows to `ImageField`s.
 
-Three shapes of image are found: a whole string (`image: REF`), a reference
-inside a string (`--flag=REF` in args, an env value), and the repository half
-of a split `{repository, tag}` mapping.  All become `ImageField`s with a span
-inside their scalar, so deciding and splicing need no per-shape code.  A
+Four shapes of image are found: a whole string (`image: REF`), a reference
+inside a string (`--flag=REF` in args, an env value), several references in
+one string (`version=REF` pairs, Strimzi's image maps), and the repository
+half of a split `{repository, tag}` mapping.  All become `ImageField`s with a
+span inside their scalar, so deciding and splicing need no per-shape code.  A
 `*List` is walked item by item.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from typing import Any, NamedTuple
 
+from ..model import PullPlace
 from .glob import Matcher, glob_matcher
 from .jsonpath import find
 from .paths import join_path
-from .rows import Extractor
+from .rows import Extractor, name_matches
 from .table import ExtractorTable
 
 
@@ -42,6 +45,23 @@ class ImageField(NamedTuple):
     pod_spec: PodSpec | None = None  # the PodSpec it belongs to, when it does
     span: tuple[int, int] | None = None
     pulled: bool = False
+    # Where the resource's own pods take pull secrets (a row's `pullSecrets`),
+    # for the images outside PodSpecs that those pods pull.
+    pull_secrets: tuple[PullPlace, ...] = ()
+    # TAG_ONLY: a split image with a tag and no repository (`value` is the tag).
+    note: str | None = None
+
+
+TAG_ONLY = "tag-only"
+# One `key=REF` entry of an image map; entries are separated by white space.
+_MAP_ENTRY = re.compile(r"[^\s=]+=([^\s=]+)")
+
+
+def map_references(text: str) -> Iterator[tuple[int, int]]:
+    """The spans of the references in a `version=REF` map (Strimzi's
+    STRIMZI_KAFKA_IMAGES: one entry a line, or several on one line)."""
+    for match in _MAP_ENTRY.finditer(text):
+        yield match.span(1)
 
 
 def _flag_value(item: str, is_flag: Matcher) -> tuple[int, bool] | None:
@@ -55,15 +75,24 @@ def _flag_value(item: str, is_flag: Matcher) -> tuple[int, bool] | None:
     return (item.index("=") + 1, False) if eq else (0, True)
 
 
+class ContainerNames(NamedTuple):
+    """Which flag and env var names carry images in a container."""
+
+    is_flag: Matcher
+    is_env: Matcher
+    is_env_map: Matcher
+
+
 def container_images(container: Any, path: str, resource: Any, pod_spec: PodSpec | None,
-                     is_flag: Matcher, is_env: Matcher) -> Iterator[ImageField]:
-    """The image, image flags and image env vars of one container-shaped mapping;
-    `is_flag`/`is_env` match flag names and env var names that carry images."""
+                     names: ContainerNames) -> Iterator[ImageField]:
+    """The image, image flags and image env vars of one container-shaped mapping.
+    Its `image` is pulled by the pods of its PodSpec, or of its resource."""
     if not isinstance(container, dict):
         return
+    is_flag, is_env = names.is_flag, names.is_env
     if "image" in container:
         yield ImageField(join_path(path, "image"), container["image"], resource, pod_spec,
-                         pulled=pod_spec is not None)
+                         pulled=True)
     for key in ("command", "args"):
         items = container.get(key)
         if not isinstance(items, list):
@@ -82,10 +111,15 @@ def container_images(container: Any, path: str, resource: Any, pod_spec: PodSpec
     env = container.get("env")
     if isinstance(env, list):
         for i, var in enumerate(env):
-            if (isinstance(var, dict) and isinstance(var.get("name"), str)
-                    and "value" in var
-                    and is_env(var["name"])):
+            if not (isinstance(var, dict) and isinstance(var.get("name"), str)
+                    and "value" in var):
+                continue
+            if is_env(var["name"]):
                 yield ImageField(f"{path}.env[{i}].value", var["value"], resource, pod_spec)
+            elif names.is_env_map(var["name"]) and isinstance(var["value"], str):
+                for span in map_references(var["value"]):
+                    yield ImageField(f"{path}.env[{i}].value", var["value"], resource,
+                                     pod_spec, span)
 
 
 def find_images(root: Any, table: ExtractorTable, prefix: str = "") -> Iterator[ImageField]:
@@ -101,19 +135,54 @@ def find_images(root: Any, table: ExtractorTable, prefix: str = "") -> Iterator[
         return
     if not isinstance(kind, str) or not isinstance(api_version, str):
         return
-    seen: set[str] = set()
-    for field in _row_images(root, table, table.rows_for(api_version, kind), prefix):
-        if field.path not in seen:
-            seen.add(field.path)
-            yield field
+    seen: set[tuple[str, tuple[int, int] | None]] = set()
+    rows = [r for r in table.rows_for(api_version, kind) if name_matches(r.names, root)]
+    places = tuple(_place(root, p, prefix)
+                   for p in dict.fromkeys(p for r in rows for p in r.pull_secrets))
+    for field in _row_images(root, table, rows, prefix):
+        key = (field.path, field.span)
+        if key not in seen:
+            seen.add(key)
+            yield field._replace(pull_secrets=places) if places else field
+
+
+def _place(root: dict[str, Any], path: str, prefix: str) -> PullPlace:
+    parent, _, key = path.rpartition(".")
+    node = next((value for _, value in find(root, parent, prefix)), None)
+    return PullPlace(node if isinstance(node, dict) else None, join_path(prefix, path), key)
+
+
+def _names(table: ExtractorTable, row: Extractor | None) -> ContainerNames:
+    shape = table.shape
+    if row is None:
+        return ContainerNames(glob_matcher(shape.arg_flags), glob_matcher(shape.env_names),
+                              glob_matcher(shape.env_maps))
+    return ContainerNames(glob_matcher((*shape.arg_flags, *row.args)),
+                          glob_matcher((*shape.env_names, *row.env)),
+                          glob_matcher((*shape.env_maps, *row.env_maps)))
+
+
+class _ContainerNamesFor:
+    """A row's own flag and env names apply to the containers it names
+    (`containerNames`), or to all of its containers when it names none."""
+
+    def __init__(self, table: ExtractorTable, row: Extractor) -> None:
+        self.scoped = _names(table, row)
+        self.common = _names(table, None) if row.container_names else self.scoped
+        self.is_scoped = glob_matcher(row.container_names) if row.container_names else None
+
+    def __call__(self, container: Any) -> ContainerNames:
+        if self.is_scoped is None:
+            return self.scoped
+        name = container.get("name") if isinstance(container, dict) else None
+        return self.scoped if isinstance(name, str) and self.is_scoped(name) else self.common
 
 
 def _row_images(root: Any, table: ExtractorTable, rows: Sequence[Extractor],
                 prefix: str) -> Iterator[ImageField]:
     shape = table.shape
     for row in rows:
-        is_flag = glob_matcher((*shape.arg_flags, *row.args))
-        is_env = glob_matcher((*shape.env_names, *row.env))
+        names_for = _ContainerNamesFor(table, row)
         for spec_expression in row.pod_specs:
             for spec_path, spec in find(root, spec_expression, prefix):
                 if not isinstance(spec, dict):
@@ -122,17 +191,22 @@ def _row_images(root: Any, table: ExtractorTable, rows: Sequence[Extractor],
                 for expression in shape.pod_spec_containers:
                     for path, container in find(spec, expression, spec_path):
                         yield from container_images(container, path, root, pod_spec,
-                                                    is_flag, is_env)
+                                                    names_for(container))
                 for expression in shape.pod_spec_paths:
                     for path, value in find(spec, expression, spec_path):
                         yield ImageField(path, value, root, pod_spec)
         for expression in row.containers:
             for path, container in find(root, expression, prefix):
-                yield from container_images(container, path, root, None, is_flag, is_env)
+                yield from container_images(container, path, root, None, names_for(container))
         for expression in row.paths:
             for path, value in find(root, expression, prefix):
-                yield ImageField(path, value, root)
+                yield ImageField(path, value, root, pulled=True)
         for expression in row.split_images:
             for path, value in find(root, expression, prefix):
-                if isinstance(value, dict) and "repository" in value:
-                    yield ImageField(join_path(path, "repository"), value["repository"], root)
+                if not isinstance(value, dict):
+                    continue
+                if "repository" in value:
+                    yield ImageField(join_path(path, "repository"), value["repository"], root,
+                                     pulled=True)
+                elif isinstance(value.get("tag"), str):
+                    yield ImageField(join_path(path, "tag"), value["tag"], root, note=TAG_ONLY)

@@ -10,10 +10,11 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from ..diagnostics import Diagnostic
-from ..extract.audit import find_uncovered
-from ..extract.sniff import may_hold_images
+from ..extract.audit import DATA, find_uncovered, resources
+from ..extract.exempt import find_listed
+from ..extract.sniff import config_map_may_hold_images, may_hold_images
 from ..extract.table import ExtractorTable
-from ..extract.walk import ImageField, find_images
+from ..extract.walk import TAG_ONLY, ImageField, find_images
 from ..model import Document, Occurrence, resource_label
 from ..rewrite.rules import Invalid, Rewrite, RuleSet, decide
 from ..yaml.splice import replace_scalar
@@ -43,20 +44,45 @@ class RewriteStage:
 
     def process(self, doc: Document) -> None:
         ctx = self.ctx
+        # A ConfigMap is data: it is parsed only when an image-like key may be
+        # in it, for the audit, and then a document we cannot read is no error.
+        audit_only = False
         if not may_hold_images(ctx.table, doc.data):
-            return
-        located = doc.parse(spans=ctx.spans)
+            if not config_map_may_hold_images(doc.data):
+                return
+            audit_only = True
+        located = doc.parse(spans=ctx.spans, quiet=audit_only)
         if located is None:
             return
-        covered: set[int] = set()
+        never = self._listed_fields(doc, located.root)
+        covered: set[int] = set(never)
+        changes: dict[int, tuple[Scalar, list[tuple[int, int, str]]]] = {}
         for image in find_images(located.root, ctx.table):
             if isinstance(image.value, Scalar):
+                if image.value.start in never:
+                    continue
                 covered.add(image.value.start)
-            self._decide(doc, image)
+            if image.note == TAG_ONLY:
+                doc.diagnostics.append(Diagnostic(
+                    "warning", f"only a tag ({str(image.value)!r}), nothing to rewrite: the "
+                    "operator's default repository decides (rewrite the operator's default "
+                    "image, or set the repository here)", doc.index,
+                    resource_label(image.resource), image.path, line=_line(doc, image.value),
+                    subject=image.resource))
+                continue
+            self._decide(doc, image, changes)
         uncovered = find_uncovered(located.root, covered, ctx.table.shape.skip_values)
         for image in sorted(uncovered, key=lambda f: f.value.start):
-            if ctx.rewrite_unknown:
-                self._decide(doc, image)
+            if image.note == DATA:
+                doc.diagnostics.append(Diagnostic(
+                    ctx.warning,
+                    f"{_reference_text(image)!r} in ConfigMap data looks like an image; not "
+                    "rewritten (the application reads it): add an extractor row with `name:` "
+                    "for this ConfigMap to rewrite it (see docs/coverage.md)",
+                    doc.index, resource_label(image.resource), image.path,
+                    line=doc.line + image.value.line, subject=image.resource))
+            elif ctx.rewrite_unknown:
+                self._decide(doc, image, changes)
             else:
                 doc.diagnostics.append(Diagnostic(
                     ctx.warning,
@@ -66,10 +92,39 @@ class RewriteStage:
                     doc.index, resource_label(image.resource), image.path,
                     line=doc.line + image.value.line, subject=image.resource))
 
+        assert not changes or doc.text is not None  # parsed, so decoded
+        for scalar, pieces in changes.values():
+            pieces.sort()
+            new, position = [], 0
+            for start, end, text in pieces:
+                new += [scalar[position:start], text]
+                position = end
+            new.append(scalar[position:])
+            doc.edits.append(replace_scalar(doc.text or "", scalar, "".join(new), tuple(pieces)))
+
     def finish(self, end: Any) -> None:
         """Nothing is left at the end of the stream."""
 
-    def _decide(self, doc: Document, image: ImageField) -> None:
+    def _listed_fields(self, doc: Document, root: Any) -> set[int]:
+        """The scalars never to rewrite (push targets); each notice a warning."""
+        never: set[int] = set()
+        table = self.ctx.table
+        if not (table.never or table.notices):
+            return never
+        for prefix, resource in resources(root):
+            for _, value, _row in find_listed(resource, table.never, prefix):
+                if isinstance(value, Scalar):
+                    never.add(value.start)
+            for path, value, row in find_listed(resource, table.notices, prefix):
+                if isinstance(value, Scalar):
+                    never.add(value.start)
+                    doc.diagnostics.append(Diagnostic(
+                        self.ctx.warning, row.message, doc.index, resource_label(resource),
+                        path, line=_line(doc, value), subject=resource))
+        return never
+
+    def _decide(self, doc: Document, image: ImageField,
+                changes: dict[int, tuple[Scalar, list[tuple[int, int, str]]]]) -> None:
         ctx = self.ctx
         value = image.value
         if value is None or (isinstance(value, Scalar) and value.is_null):
@@ -87,10 +142,13 @@ class RewriteStage:
         decision = decide(reference, ctx.rules)
         rewritten = rule = None
         if isinstance(decision, Rewrite):
+            # Every reference of one scalar (an image map holds several) goes
+            # into one edit of that scalar, made when the document is done.
             start, end = image.span or (0, len(value))
-            assert doc.text is not None  # parsed, so decoded
-            doc.edits.append(replace_scalar(doc.text, value,
-                                            value[:start] + decision.new + value[end:]))
+            piece = (start, end, decision.new)
+            pieces = changes.setdefault(value.start, (value, []))[1]
+            if piece not in pieces:  # an alias: the same scalar met twice
+                pieces.append(piece)
             rewritten, rule = decision.new, decision.rule
         elif isinstance(decision, Invalid):
             severity = "error" if decision.is_error else ctx.warning
@@ -101,7 +159,12 @@ class RewriteStage:
         pod_spec = image.pod_spec if image.pulled else None
         doc.occurrences.append(Occurrence(
             doc.index, image.resource, image.path, reference, rewritten, rule,
-            pod_spec.node if pod_spec else None, pod_spec.path if pod_spec else ""))
+            pod_spec.node if pod_spec else None, pod_spec.path if pod_spec else "",
+            pulled=image.pulled, places=image.pull_secrets))
+
+
+def _line(doc: Document, value: Any) -> int | None:
+    return doc.line + value.line if isinstance(value, Scalar) else None
 
 
 def _reference_text(image: ImageField) -> str:

@@ -27,12 +27,20 @@ class Edit(NamedTuple):
     new: str
 
 
-def render_scalar(raw: str, style: str, old: str, new: str) -> str:
+Pieces = tuple[tuple[int, int, str], ...]
+
+
+def render_scalar(raw: str, style: str, old: str, new: str, pieces: Pieces = ()) -> str:
     """A scalar's new raw text: the old value swapped inside the raw text when
-    it is there verbatim, else the new value in the scalar's own style when
-    that is safe, double-quoted otherwise (escapes, folded plain scalars)."""
+    it is there verbatim, else each changed piece (start, end, new text, in
+    value offsets) swapped where it stands in the raw text (a block scalar
+    holding several references), else the new value in the scalar's own style
+    when that is safe, double-quoted otherwise (escapes, folded plain scalars)."""
     if raw.count(old) == 1:
         return raw.replace(old, new)
+    in_place = _render_pieces(raw, old, pieces) if pieces else None
+    if in_place is not None:
+        return in_place
     if style == "'" and "\n" not in new:
         return "'" + new.replace("'", "''") + "'"
     if style == "" and _PLAIN_SAFE.fullmatch(new) and not new.endswith(" "):
@@ -40,10 +48,50 @@ def render_scalar(raw: str, style: str, old: str, new: str) -> str:
     return '"' + new.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def replace_scalar(text: str, scalar: Scalar, new_value: str) -> Edit:
-    """The edit that gives `scalar` (a node of `text`) the value `new_value`."""
+def replace_scalar(text: str, scalar: Scalar, new_value: str, pieces: Pieces = ()) -> Edit:
+    """The edit that gives `scalar` (a node of `text`) the value `new_value`;
+    `pieces` are the changed parts, when known."""
     raw = text[scalar.start:scalar.end]
-    return Edit(scalar.start, scalar.end, render_scalar(raw, scalar.style, str(scalar), new_value))
+    return Edit(scalar.start, scalar.end,
+                render_scalar(raw, scalar.style, str(scalar), new_value, pieces))
+
+
+def _render_pieces(raw: str, old: str, pieces: Pieces) -> str | None:
+    """Each changed piece replaced where it stands in the raw text, or None.
+
+    The k-th occurrence of a piece in the value is taken to be its k-th
+    occurrence in the raw text, which holds only when both have as many: a
+    reference has no character that YAML escapes or folds, so an escape that
+    could shift them shows as a different count, and then the scalar is
+    rendered afresh instead.
+    """
+    spots: list[tuple[int, int, str]] = []
+    for start, end, new in pieces:
+        piece = old[start:end]
+        in_value = _occurrences(old, piece)
+        in_raw = _occurrences(raw, piece)
+        if not piece or len(in_value) != len(in_raw) or start not in in_value:
+            return None
+        at = in_raw[in_value.index(start)]
+        spots.append((at, at + len(piece), new))
+    parts: list[str] = []
+    position = 0
+    for start, end, new in sorted(spots):
+        if start < position:
+            return None
+        parts += [raw[position:start], new]
+        position = end
+    parts.append(raw[position:])
+    return "".join(parts)
+
+
+def _occurrences(text: str, piece: str) -> list[int]:
+    found: list[int] = []
+    at = text.find(piece) if piece else -1
+    while at >= 0:
+        found.append(at)
+        at = text.find(piece, at + len(piece))
+    return found
 
 
 def apply_edits(text: str, edits: Iterable[Edit]) -> str:
