@@ -1,5 +1,9 @@
 """The pull-secret stage: give each PodSpec that pulls an image the
-`imagePullSecrets` it needs, by inserting text into the document.
+`imagePullSecrets` it needs, by inserting text into the document; and each
+resource whose extractor row names where its pods take pull secrets
+(`spec.imagePullSecrets` of a Prometheus, `spec.packagePullSecrets` of a
+Crossplane Provider) the names there.  A pulled image that needs a secret
+and has no known place is a warning naming its object.
 
 The names come from the credentials of the registry each image ends up on
 (a generated Secret, which the Secrets stage appends), or from `pullSecret`
@@ -21,7 +25,7 @@ from typing import Any
 from ..config.credentials import Credential
 from ..config.load import Config
 from ..diagnostics import Diagnostic
-from ..model import Document, Occurrence
+from ..model import Document, Occurrence, PullPlace
 from ..rewrite.reference import ReferenceError, is_under, parse_reference
 from ..yaml.splice import Edit, column, flow_insertion, json_string, line_ending, yaml_string
 from ..yaml.tree import Located, Scalar
@@ -46,33 +50,51 @@ class PullSecretStage:
         self.plan = plan
 
     def process(self, doc: Document) -> None:
-        needs: dict[int, list[str]] = {}
-        where: dict[int, Occurrence] = {}
+        needs: dict[tuple[int, str], list[str]] = {}
+        where: dict[tuple[int, str], tuple[Occurrence, PullPlace]] = {}
+        nowhere: dict[int, tuple[Occurrence, list[str]]] = {}
         for occurrence in doc.occurrences:
-            if occurrence.pod_spec is None:
-                continue
+            places: tuple[PullPlace, ...]
+            if occurrence.pod_spec is not None:
+                path = occurrence.pod_spec_path
+                places = (PullPlace(occurrence.pod_spec, f"{path}.{KEY}" if path else KEY, KEY),)
+            elif occurrence.pulled:
+                places = occurrence.places
+            else:
+                continue  # handed on in env or args: other pods pull it
             names = self._names_for(occurrence)
-            if names:
-                needs.setdefault(id(occurrence.pod_spec), []).extend(names)
-                where.setdefault(id(occurrence.pod_spec), occurrence)
+            if not names:
+                continue
+            if not places:
+                nowhere.setdefault(id(occurrence.resource), (occurrence, []))[1].extend(names)
+            for place in places:
+                key = (id(place.node), place.key)
+                needs.setdefault(key, []).extend(names)
+                where.setdefault(key, (occurrence, place))
+        for occurrence, names in nowhere.values():
+            doc.diagnostics.append(_no_place_warning(occurrence, names))
         if not needs or doc.located is None or doc.text is None:
             return
         text, located = doc.text, doc.located
         newline = line_ending(text)
         json_style = _is_json(text, located)
         for key, names in needs.items():
-            occurrence = where[key]
-            spec = occurrence.pod_spec
-            path = occurrence.pod_spec_path
+            occurrence, place = where[key]
+            spec = place.node
             if not isinstance(spec, dict) or id(spec) not in located.spans:
-                problem, at = "cannot add imagePullSecrets: the PodSpec is not a mapping", path
+                if spec is not None and spec is occurrence.pod_spec:
+                    problem, at = ("cannot add imagePullSecrets: the PodSpec is not a mapping",
+                                   occurrence.pod_spec_path)
+                else:
+                    parent = place.path.rpartition(".")[0]
+                    problem, at = f"cannot add {place.key}: {parent} is not a mapping", place.path
             else:
-                edit = _insertion(text, located, spec, names, newline, json_style)
+                edit = _insertion(text, located, spec, place.key, names, newline, json_style)
                 if not isinstance(edit, str):
                     if edit is not None:
                         doc.edits.append(edit)
                     continue
-                problem, at = edit, f"{path}.{KEY}" if path else KEY
+                problem, at = edit, place.path
             doc.diagnostics.append(Diagnostic(
                 "error", problem, occurrence.document, occurrence.label, at,
                 subject=occurrence.resource))
@@ -102,12 +124,24 @@ class PullSecretStage:
         return [credential.secret_name]
 
 
+def _no_place_warning(occurrence: Occurrence, names: list[str]) -> Diagnostic:
+    """Pods made from this object pull from a registry with credentials, and
+    nothing says where its kind takes pull secrets: say so, with the names."""
+    listed = ", ".join(dict.fromkeys(names))
+    kind = occurrence.text("kind") or "this kind"
+    return Diagnostic(
+        "warning", f"{occurrence.final!r} needs the pull secret {listed}, but {kind} has no "
+        "known place for pull secrets: add it to the imagePullSecrets of the service account "
+        "its pods run as (or name the place with `pullSecrets:` in an extractor row)",
+        occurrence.document, occurrence.label, occurrence.path, subject=occurrence.resource)
+
+
 def _insertion(
-    text: str, located: Located, spec: dict[str, Any], names: Sequence[str], newline: str,
-    json_style: bool,
+    text: str, located: Located, spec: dict[str, Any], key: str, names: Sequence[str],
+    newline: str, json_style: bool,
 ) -> Edit | str | None:
-    """The text to add to one PodSpec, None when nothing is missing, or a problem."""
-    existing = spec.get(KEY)
+    """The text to add to one mapping, None when nothing is missing, or a problem."""
+    existing = spec.get(key)
     present = set()
     if isinstance(existing, list):
         present = {str(item["name"]) for item in existing
@@ -116,8 +150,8 @@ def _insertion(
     if not missing:
         return None
     flow_items = ", ".join(_flow_item(n, json_style) for n in missing)
-    if KEY not in spec:
-        return _new_key(text, located, spec, missing, flow_items, newline, json_style)
+    if key not in spec:
+        return _new_key(text, located, spec, key, missing, flow_items, newline, json_style)
     if isinstance(existing, Scalar) and existing.is_null:
         if existing.start == existing.end:  # `imagePullSecrets:` with nothing after
             return Edit(existing.start, existing.end, f" [{flow_items}]")
@@ -134,17 +168,17 @@ def _insertion(
 
 
 def _new_key(
-    text: str, located: Located, spec: dict[str, Any], missing: Sequence[str], flow_items: str,
-    newline: str, json_style: bool,
+    text: str, located: Located, spec: dict[str, Any], key: str, missing: Sequence[str],
+    flow_items: str, newline: str, json_style: bool,
 ) -> Edit:
     span = located.spans[id(spec)]
     if span.flow:
-        key = f'"{KEY}"' if json_style else KEY
-        return flow_insertion(text, span.inner, bool(spec), f"{key}: [{flow_items}]")
+        written = f'"{key}"' if json_style else key
+        return flow_insertion(text, span.inner, bool(spec), f"{written}: [{flow_items}]")
     col = column(text, span.inner)
     dash = " " * (col + _sequence_indent(text, located, spec, col))
     lines = "".join(f"{dash}- name: {yaml_string(n)}{newline}" for n in missing)
-    return Edit(span.inner, span.inner, f"{KEY}:{newline}{lines}{' ' * col}")
+    return Edit(span.inner, span.inner, f"{key}:{newline}{lines}{' ' * col}")
 
 
 def _flow_item(name: str, json_style: bool) -> str:
