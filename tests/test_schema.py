@@ -44,6 +44,7 @@ def test_no_hint_when_nothing_is_close(tmp_path: Path) -> None:
 
 
 def test_the_row_schema_declares_what_parse_row_reads() -> None:
-    from post_renderer.extract.rows import _EXPRESSION_KEYS, _PATTERN_KEYS
+    from post_renderer.extract.rows import _EXPRESSION_KEYS, _PATTERN_KEYS, _PULL_SECRET_KEY
 
-    assert set(EXTRACTOR_ROW) == {"kind", "apiVersion", *_EXPRESSION_KEYS, *_PATTERN_KEYS}
+    assert set(EXTRACTOR_ROW) == {"kind", "apiVersion", _PULL_SECRET_KEY, *_EXPRESSION_KEYS,
+                                  *_PATTERN_KEYS}
