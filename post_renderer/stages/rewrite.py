@@ -63,35 +63,26 @@ class RewriteStage:
                     continue
                 covered.add(image.value.start)
             if image.note == TAG_ONLY:
-                doc.diagnostics.append(Diagnostic(
-                    "warning", f"only a tag ({str(image.value)!r}), nothing to rewrite: the "
-                    "operator's default repository decides (rewrite the operator's default "
-                    "image, or set the repository here)", doc.index,
-                    resource_label(image.resource), image.path, line=_line(doc, image.value),
-                    subject=image.resource))
+                _field_warning(doc, image, "warning", (
+                    f"only a tag ({str(image.value)!r}), nothing to rewrite: the operator's "
+                    "default repository decides (rewrite the operator's default image, or set "
+                    "the repository here)"))
                 continue
             self._decide(doc, image, changes)
         uncovered = find_uncovered(located.root, covered, ctx.table.shape.skip_values)
         for image in sorted(uncovered, key=lambda f: f.value.start):
             if image.note == DATA:
-                doc.diagnostics.append(Diagnostic(
-                    ctx.warning,
+                _field_warning(doc, image, ctx.warning, (
                     f"{_reference_text(image)!r} in ConfigMap data looks like an image; not "
                     "rewritten (the application reads it): add an extractor row with `name:` "
-                    "for this ConfigMap to rewrite it (see docs/coverage.md)",
-                    doc.index, resource_label(image.resource), image.path,
-                    line=doc.line + image.value.line, subject=image.resource))
+                    "for this ConfigMap to rewrite it (see docs/coverage.md)"))
             elif ctx.rewrite_unknown:
                 self._decide(doc, image, changes)
             else:
-                doc.diagnostics.append(Diagnostic(
-                    ctx.warning,
+                _field_warning(doc, image, ctx.warning, (
                     f"{_reference_text(image)!r} looks like an image but no extractor covers "
                     "it; add an extractor for this kind (see README, Extractors) or use "
-                    "--rewrite-unknown",
-                    doc.index, resource_label(image.resource), image.path,
-                    line=doc.line + image.value.line, subject=image.resource))
-
+                    "--rewrite-unknown"))
         assert not changes or doc.text is not None  # parsed, so decoded
         for scalar, pieces in changes.values():
             pieces.sort()
@@ -165,6 +156,12 @@ class RewriteStage:
 
 def _line(doc: Document, value: Any) -> int | None:
     return doc.line + value.line if isinstance(value, Scalar) else None
+
+
+def _field_warning(doc: Document, image: ImageField, severity: str, message: str) -> None:
+    doc.diagnostics.append(Diagnostic(
+        severity, message, doc.index, resource_label(image.resource), image.path,
+        line=_line(doc, image.value), subject=image.resource))
 
 
 def _reference_text(image: ImageField) -> str:
