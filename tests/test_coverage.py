@@ -300,3 +300,18 @@ def test_the_audit_finds_nothing_a_row_could_cover_in_any_fixture() -> None:
                 field = line.split(", ")[2].split(": '")[0]
                 found.add((str(path.relative_to(FIXTURES)), field))
     assert found == expected
+
+
+def test_the_audit_sees_split_images_of_unknown_kinds() -> None:
+    """`{repository, tag}` under an image key had no image-like key of its own:
+    a CRD nobody knows with that shape was a silent miss."""
+    doc = ("apiVersion: example.com/v1\nkind: Gadget\nmetadata:\n  name: g\nspec:\n"
+           "  image:\n    repository: src.example.com/gadget\n    tag: \"1.0\"\n"
+           "  sidecarImage: {repository: src.example.com/side, tag: \"2\"}\n")
+    result = run_cli(SRC, doc)
+    assert [line.split(": '")[0] for line in stderr_lines(result)] == [
+        "registry-rewrite: warning: document 0 (Gadget/g), line 7, spec.image.repository",
+        "registry-rewrite: warning: document 0 (Gadget/g), line 9, spec.sidecarImage.repository"]
+    unknown = run_cli([*SRC, "--rewrite-unknown"], doc)
+    assert (unknown.returncode, unknown.stderr) == (0, b"")
+    assert unknown.stdout.decode() == rewritten(doc)

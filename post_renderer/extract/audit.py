@@ -3,7 +3,8 @@
 The failure users fear most is the image nobody saw (a CRD field, a flag) and
 a cluster that cannot pull at 3 a.m.  After extraction, the whole document is
 walked once for values that look like images by their place (a key named
-`image` or ending in `Image`, an `--…image…=` flag, an env var whose name says
+`image` or ending in `Image`, or the `repository` of a `{repository, tag}`
+mapping under such a key, an `--…image…=` flag, an env var whose name says
 IMAGE) and parse as references; any the extractors did not cover is reported.
 ConfigMap/Secret data and metadata (annotations, labels) are never candidates:
 they are opaque to Kubernetes, and rewriting them is an extractor's decision.
@@ -95,10 +96,15 @@ def find_uncovered(
                 if not isinstance(key, str) or (top and (key == "metadata" or
                                                          (opaque and key in _OPAQUE_KEYS))):
                     continue
+                image_key = key == "image" or key.endswith("Image")
                 if isinstance(value, (dict, list)):
                     stack.append((value, _key_path(path, key), False))
-                elif (key == "image" or key.endswith("Image")) and _candidate(
-                        value, covered, skip_values):
+                    # a split `{repository, tag}` image: its repository is the name
+                    if (image_key and isinstance(value, dict)
+                            and _candidate(value.get("repository"), covered, skip_values)):
+                        yield ImageField(_key_path(_key_path(path, key), "repository"),
+                                         value["repository"], resource)
+                elif image_key and _candidate(value, covered, skip_values):
                     yield ImageField(_key_path(path, key), value, resource)
 
 
