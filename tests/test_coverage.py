@@ -315,3 +315,20 @@ def test_the_audit_sees_split_images_of_unknown_kinds() -> None:
     unknown = run_cli([*SRC, "--rewrite-unknown"], doc)
     assert (unknown.returncode, unknown.stderr) == (0, b"")
     assert unknown.stdout.decode() == rewritten(doc)
+
+
+def test_a_resource_list_gets_the_same_coverage() -> None:
+    """The KRM route runs the same stages: an image map, a name-matched
+    ConfigMap and a push target behave in a ResourceList as in a stream."""
+    items = "".join(
+        "\n".join("  " + line if line else line for line in
+                  ("- " + doc.strip().replace("\n", "\n  ")).split("\n")) + "\n"
+        for name in ("strimzi.yaml", "cnpg-barman-cloud.yaml")
+        for doc in (DIR / name).read_text().split("\n---\n")[1:])
+    source = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n" + items
+    result = run_cli(SRC, source)
+    assert_no_traceback(result)
+    assert result.returncode == 0, result.stderr.decode()
+    out = result.stdout.decode()
+    assert out == rewritten(source)
+    assert "push.example.com/team/connect-with-plugins:latest" in out
