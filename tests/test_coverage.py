@@ -332,3 +332,22 @@ def test_a_resource_list_gets_the_same_coverage() -> None:
     out = result.stdout.decode()
     assert out == rewritten(source)
     assert "push.example.com/team/connect-with-plugins:latest" in out
+
+
+def test_an_optional_place_is_used_where_the_document_has_it(tmp_path: Path) -> None:
+    """Strimzi's pods take pull secrets from spec.template.pod, which is
+    optional: used when present, else the object is named in a warning."""
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(CREDENTIALS)
+    connect = ("apiVersion: kafka.strimzi.io/v1beta2\nkind: KafkaConnect\nmetadata:\n"
+               "  name: c\n  namespace: kafka\nspec:\n  image: src.example.com/kafka:1\n")
+    with_pod = connect + "  template:\n    pod:\n      priorityClassName: high\n"
+    env = {"COVERAGE_PASSWORD": PASSWORD}
+    placed = run_cli(["-c", str(rules)], with_pod, env=env)
+    assert placed.returncode == 0 and stderr_lines(placed) == []
+    assert (f"    pod:\n      imagePullSecrets:\n        - name: {SECRET}\n"
+            "      priorityClassName: high\n") in placed.stdout.decode()
+    missing = run_cli(["-c", str(rules)], connect, env=env)
+    assert missing.returncode == 0
+    [line] = stderr_lines(missing)
+    assert "(KafkaConnect/c), spec.image: " in line and "no known place" in line

@@ -59,7 +59,9 @@ class PullSecretStage:
                 path = occurrence.pod_spec_path
                 places = (PullPlace(occurrence.pod_spec, f"{path}.{KEY}" if path else KEY, KEY),)
             elif occurrence.pulled:
-                places = occurrence.places
+                # a row's place counts where the document has its parent
+                # (`spec.template.pod` of a Strimzi object is optional)
+                places = tuple(p for p in occurrence.places if p.node is not None)
             else:
                 continue  # handed on in env or args: other pods pull it
             names = self._names_for(occurrence)
