@@ -162,7 +162,8 @@ def build_config(
 
     Order, later winning per rule source: the file (-c or $REGISTRY_REWRITE_CONFIG),
     $REGISTRY_REWRITE_RULES, then `layers` as (origin, pairs) — a KRM
-    functionConfig or legacy plugin config object — then --rule/--all.  The
+    functionConfig or legacy plugin config object — then --rule/--all; last,
+    $REGISTRY_REWRITE_TENANT_RULES, which may only add (tenant.py).  The
     environment text and each layer are validated on their own first, so that
     a bad rule is reported with the place it came from.
     """
@@ -194,6 +195,7 @@ def build_config(
     if all_prefix is not None:
         pairs.append(("all", all_prefix))
     origin = path or "<command line>"
+    pairs += _tenant_pairs(pairs, environ)
     if not pairs:
         where = f"{path} has no rules" if path else (
             f"no rules given: use -c RULES.yaml, --rule SRC=DST, --all PREFIX, "
@@ -219,3 +221,23 @@ def _content_settings(doc: Any, origin: str) -> ContentSettings:
         raise ConfigError(str(err)) from None
 
 
+def _tenant_pairs(
+    admin_pairs: Sequence[tuple[str, str]], environ: Mapping[str, str]
+) -> list[tuple[str, str]]:
+    """Rules from $REGISTRY_REWRITE_TENANT_RULES, refused unless they only add."""
+    from .tenant import ENV_TENANT_RULES, check_tenant_rules
+
+    text = environ.get(ENV_TENANT_RULES, "")
+    origin = f"${ENV_TENANT_RULES}"
+    tenant = rules_from_value(text, origin) if text.strip() else []
+    reserved = [source for source, _ in tenant if source.strip() in RULES_FILE_KEYS]
+    if reserved:
+        raise ConfigError(f"{origin}: {reserved[0]!r} is not a rule: allow, credentials, "
+                          f"pullSecret and extractors come from the administrator only")
+    try:
+        reason = check_tenant_rules(admin_pairs, tenant) if tenant else None
+    except ValueError as err:
+        raise ConfigError(f"{origin}: {RULES_KEY}: {err}") from None
+    if reason:
+        raise ConfigError(f"{origin}: {reason}; the administrator's rules stay authoritative")
+    return tenant

@@ -1,0 +1,63 @@
+"""Rules a tenant adds beside the administrator's, which stay authoritative.
+
+In a shared Argo CD, an Application's plugin parameters are written by the
+tenant while the sidecar's own configuration (rules, allow-list, credentials)
+is the administrator's.  A tenant rule may only reach images that no
+administrator rule decides, so it must neither replace nor narrow an
+administrator rule, nor make an image count as "already under a target" (which
+would leave it un-rewritten).  Overlap is refused up front rather than
+resolved, so that the administrator sees the conflict instead of a silent
+choice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from .reference import is_under
+from .rules import ALL, Rule, RuleSet
+
+# Set by the Argo CD plugin script from the Application's parameters; never by
+# the administrator, whose rules come from $REGISTRY_REWRITE_CONFIG/_RULES.
+ENV_TENANT_RULES = "REGISTRY_REWRITE_TENANT_RULES"
+
+
+def check_tenant_rules(
+    admin_pairs: Sequence[tuple[str, str]], tenant_pairs: Sequence[tuple[str, str]]
+) -> str | None:
+    """The first reason a tenant rule would change what an administrator rule
+    decides, or None when every tenant rule only adds.
+
+    Raises ValueError (naming the pair) when a rule itself is invalid.
+    """
+    admin = RuleSet.from_pairs(list(admin_pairs))
+    tenant = RuleSet.from_pairs(list(tenant_pairs))
+    for rule in _rules(tenant):
+        reason = _conflict(rule, admin)
+        if reason:
+            return f"tenant rule {rule.label} {reason}"
+    return None
+
+
+def _rules(rules: RuleSet) -> Iterator[Rule]:
+    yield from rules.sources
+    if rules.all is not None:
+        yield rules.all
+
+
+def _overlaps(a: str, b: str) -> bool:
+    return is_under(a, b) or is_under(b, a)
+
+
+def _conflict(rule: Rule, admin: RuleSet) -> str | None:
+    if admin.all is not None:
+        # Any tenant source would take images from the administrator's "all",
+        # and any tenant target would exempt the images under it.
+        return f"would take images from the administrator's rule {admin.all.label}"
+    for theirs in admin.sources:
+        if rule.source != ALL and is_under(rule.source, theirs.source):
+            return f"would override the administrator's rule {theirs.label}"
+        if _overlaps(rule.target, theirs.source):
+            return (f"has a target that would exempt images of the administrator's rule "
+                    f"{theirs.label} from rewriting")
+    return None
