@@ -163,7 +163,7 @@ def build_config(
     Order, later winning per rule source: the file (-c or $REGISTRY_REWRITE_CONFIG),
     $REGISTRY_REWRITE_RULES, then `layers` as (origin, pairs) — a KRM
     functionConfig or legacy plugin config object — then --rule/--all; last,
-    $REGISTRY_REWRITE_TENANT_RULES, which may only add (tenant.py).  The
+    $REGISTRY_REWRITE_TENANT_RULES, which may only add (config/tenant.py).  The
     environment text and each layer are validated on their own first, so that
     a bad rule is reported with the place it came from.
     """
