@@ -81,8 +81,8 @@ class RewriteStage:
             else:
                 _field_warning(doc, image, ctx.warning, (
                     f"{_reference_text(image)!r} looks like an image but no extractor covers "
-                    "it; add an extractor for this kind (see README, Extractors) or use "
-                    "--rewrite-unknown"))
+                    "it; add an extractor for this kind "
+                    "(see docs/extractors.md#your-own-extractors) or use --rewrite-unknown"))
         assert not changes or doc.text is not None  # parsed, so decoded
         for scalar, pieces in changes.values():
             pieces.sort()
