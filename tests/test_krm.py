@@ -1,6 +1,6 @@
 """KRM mode: a ResourceList in, a ResourceList out (kustomize, kpt), and the
 legacy exec plugin's config-object argument.  Through the CLI, without the
-orchestrators; test_kustomize.py and test_kpt.py run the real ones."""
+orchestrators; test_kustomize.py runs the real kustomize and kpt."""
 
 from __future__ import annotations
 

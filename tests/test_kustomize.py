@@ -76,7 +76,7 @@ def test_exec_krm_function(kustomize: str) -> None:
 
 
 def test_exec_krm_function_is_skipped_without_enable_exec(kustomize: str) -> None:
-    """Documented in README: kustomize skips it silently; the flags are required."""
+    """Documented in docs/kustomize.md: kustomize skips it silently; the flags are required."""
     result = run_tool([kustomize, "build", "--enable-alpha-plugins",
                        str(KUSTOMIZE / "krm-function")], tool_env())
     assert result.returncode == 0
@@ -170,7 +170,8 @@ def kpt() -> str:
         beside = Path(os.path.realpath(gcloud)).parent / "kpt"
         found = str(beside) if os.access(beside, os.X_OK) else None
     if not found:
-        pytest.skip("kpt not found on PATH or beside gcloud (it comes with the Google Cloud SDK)")
+        pytest.skip("kpt not found on PATH or beside gcloud: install kpt (a release binary, "
+                    "or the Google Cloud SDK's) on PATH")
     return found
 
 
