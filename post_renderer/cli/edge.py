@@ -12,7 +12,7 @@ import argparse
 import os
 import sys
 from collections.abc import Callable
-from typing import TextIO
+from typing import Any, TextIO
 
 from ..config.load import ENV_CONFIG
 from ..diagnostics import PROG, Diagnostic
@@ -22,7 +22,13 @@ ENV_ERROR_LOG = "REGISTRY_REWRITE_ERROR_LOG"
 
 
 class UsageParser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line and exit 2 like every other one."""
+    """argparse, but a usage error is one line and exit 2 like every other one,
+    and an option is only ever its full name: with abbreviations, `--stric`
+    would be `--strict` and `--rewrite` would be `--rewrite-unknown`."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["allow_abbrev"] = False
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(EXIT_USAGE, f"{PROG}: usage error: {message} (see --help)\n")

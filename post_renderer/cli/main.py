@@ -83,6 +83,12 @@ def open_report(args: argparse.Namespace, report: Reporter) -> TextIO | None | i
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["help"]:  # the subcommand, never a configuration file called "help"
+        if argv[1:] not in ([], ["images"]):
+            print(f"{PROG}: usage error: help {' '.join(argv[1:])}: there is only "
+                  f"`{PROG} help` and `{PROG} help images`", file=sys.stderr)
+            return EXIT_USAGE
+        argv = [*argv[1:], "--help"]
     if argv[:1] == ["images"]:
         from .images import main as images_main
 
