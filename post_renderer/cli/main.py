@@ -8,6 +8,7 @@ anything else streams.  Both build the same pipeline (see `pipeline`).
 from __future__ import annotations
 
 import argparse
+import io
 import itertools
 import os
 import sys
@@ -53,6 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--report", metavar="FILE",
                         help="write a JSON report of every image (document, field, original, "
                         "rewritten, rule) to FILE, or to stderr with -")
+    parser.add_argument("--diff", action="store_true",
+                        help="write a unified diff of the input against the rewritten output "
+                        "instead of the manifests (exit codes unchanged)")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     add_connection_options(parser)
     parser.epilog = (f"`{PROG} images --help`: list the image pairs (or skopeo/crane copy "
@@ -147,6 +151,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         head = [first] if first else []
         stages = build_stages(config, Options(args.strict, args.rewrite_unknown,
                                               report=bool(args.report)))
+        if args.diff:
+            from ..pipeline.diff import DiffStreamWriter as StreamWriter
         stream = StreamWriter(sys.stdout.buffer, report, _report_file(args, report_file))
         # under content.sync the images are copied before any manifest is written
         writer = HoldingWriter(stream) if config.content.sync else stream
@@ -181,11 +187,26 @@ def _answer_resource_list(
         return report_file
     if report_file is not None:
         opened.append(report_file)
-    answer(first, chunks, resource_list, lambda layers: configure(args, [*legacy, *layers]),
+    seen: list[bytes] = [first.data]  # for --diff: the answer is compared with all input
+    answer_out = io.BytesIO() if args.diff else sys.stdout.buffer
+    answer(first, _recorded(chunks, seen) if args.diff else chunks, resource_list,
+           lambda layers: configure(args, [*legacy, *layers]),
            Options(args.strict, args.rewrite_unknown, report=bool(args.report)),
-           sys.stdout.buffer, report, _report_file(args, report_file),
+           answer_out, report, _report_file(args, report_file),
            initial.warnings if initial else ())
+    if isinstance(answer_out, io.BytesIO):
+        from ..pipeline.diff import DiffWriter
+
+        diff = DiffWriter(sys.stdout.buffer)
+        diff.document(b"".join(seen), answer_out.getvalue())
+        diff.close()
     return EXIT_ERROR if report.errors else EXIT_OK
+
+
+def _recorded(chunks: Iterator[Chunk], seen: list[bytes]) -> Iterator[Chunk]:
+    for chunk in chunks:
+        seen.append(chunk.data)
+        yield chunk
 
 
 def entry() -> NoReturn:
