@@ -17,13 +17,21 @@ from ..rewrite.rules import RuleSet
 from .allow import AllowList
 from .content import ContentError, ContentSettings, content_from_document
 from .credentials import CredentialSet
-from .schema import RULES_FILE
+from .schema import RULES_FILE, missing_path
 from .settings import (
     RegistrySettings,
     parse_allow,
     settings_from_section,
 )
-from .text import ConfigError, NoRulesError, load_config_file, load_yaml_text, type_name
+from .text import (
+    ConfigError,
+    NoRulesError,
+    YAMLTextError,
+    block_start,
+    load_config_file,
+    load_yaml_text,
+    type_name,
+)
 
 ENV_CONFIG = "REGISTRY_REWRITE_CONFIG"
 # The rules themselves (the block-string form) in the environment, for hosts
@@ -89,17 +97,31 @@ def rules_from_document(doc: Any, origin: str) -> list[tuple[str, str]]:
         )
     pack = _pack_section(doc)
     if pack is not None:
-        return rules_from_value(pack[RULES_KEY], f"{origin}: {'.'.join(PACK_PATH)}.{RULES_KEY}")
+        return _rules_in_file(pack[RULES_KEY], origin, [*PACK_PATH, RULES_KEY])
     if "charts" in doc and RULES_KEY not in doc:
         raise ConfigError(
-            f"{origin}: a pack values file must hold {'.'.join(PACK_PATH)}.{RULES_KEY}"
+            f"{origin}: a pack values file must hold {'.'.join(PACK_PATH)}.{RULES_KEY}; "
+            f"{missing_path(doc, [*PACK_PATH, RULES_KEY])}"
         )
     problem = RULES_FILE.unknown(doc, origin)
     if problem:
         raise ConfigError(problem)
     if RULES_KEY not in doc:
         raise ConfigError(f"{origin}: no `{RULES_KEY}` key")
-    return rules_from_value(doc[RULES_KEY], f"{origin}: {RULES_KEY}")
+    return _rules_in_file(doc[RULES_KEY], origin, [RULES_KEY])
+
+
+def _rules_in_file(value: Any, path: str, keys: Sequence[str]) -> list[tuple[str, str]]:
+    """rules_from_value, with a YAML error in a block string placed on the
+    file's lines: "line 2 of the block" helps nobody find it."""
+    where = f"{path}: {'.'.join(keys)}"
+    try:
+        return rules_from_value(value, where)
+    except YAMLTextError as err:
+        start = block_start(path, keys) if isinstance(value, str) else None
+        if start is None:
+            raise
+        raise YAMLTextError(f"{where} (block string)", err.problems, *start) from None
 
 
 def extractors_from_document(doc: Any, origin: str) -> tuple[Extractor, ...]:
@@ -230,7 +252,7 @@ def _tenant_pairs(
     text = environ.get(ENV_TENANT_RULES, "")
     origin = f"${ENV_TENANT_RULES}"
     tenant = rules_from_value(text, origin) if text.strip() else []
-    reserved = [source for source, _ in tenant if source.strip() in RULES_FILE_KEYS]
+    reserved = [source for source, _ in tenant if source.strip() in RULES_FILE]
     if reserved:
         raise ConfigError(f"{origin}: {reserved[0]!r} is not a rule: allow, credentials, "
                           f"pullSecret and extractors come from the administrator only")

@@ -11,7 +11,7 @@ a password.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 
@@ -104,3 +104,31 @@ CONTENT = Keys("content", {
     "sync": "{enable: true}: the rewrite route copies the images before it writes",
     "images": "images beyond the manifests ({image: REF} or REF)",
 })
+
+
+def missing_path(doc: Any, path: Sequence[str]) -> str:
+    """Why `doc` has no value at `path`: how far the path goes, and the key
+    found where the next one was expected when it looks like a typo of it."""
+    node: Any = doc
+    here: list[str] = []
+    for key in path:
+        if not isinstance(node, Mapping):
+            return f"{'.'.join(here)!r} is not a mapping"
+        if key not in node:
+            found = [str(k) for k in node]
+            typo = _near_miss(key, found)
+            if typo is not None:
+                return f"found {'.'.join([*here, typo])!r}; did you mean {key!r}?"
+            where = repr(".".join(here)) if here else "the top level"
+            keys = f" (it has: {', '.join(sorted(found))})" if found else " (it is empty)"
+            return f"{where} has no {key!r}{keys}"
+        node, here = node[key], [*here, key]
+    return ""
+
+
+def _near_miss(expected: str, found: Iterable[str]) -> str | None:
+    """The key found that was most likely meant to be `expected`, if any."""
+    import difflib
+
+    close = difflib.get_close_matches(expected, sorted(found), n=1, cutoff=0.75)
+    return close[0] if close else None

@@ -3,8 +3,9 @@ place and never echo a value (a configuration may hold a password)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 
 class ConfigError(Exception):
@@ -16,6 +17,27 @@ class NoRulesError(ConfigError):
     stdin may still bring them in its functionConfig."""
 
 
+class Problem(NamedTuple):
+    """One of the parser's complaints, with its 0-based position in the text."""
+
+    text: str
+    line: int | None = None
+    column: int | None = None
+
+
+class YAMLTextError(ConfigError):
+    """Not valid YAML.  The problems keep their positions, so that a caller
+    who knows where the text sits in a file (a block string) can name the
+    file's lines instead of the text's."""
+
+    def __init__(self, origin: str, problems: Sequence[Problem], line: int = 0,
+                 column: int = 0) -> None:
+        self.origin, self.problems = origin, tuple(problems)
+        parts = [p.text + (f" (line {line + p.line + 1}, column {column + (p.column or 0) + 1})"
+                           if p.line is not None else "") for p in self.problems]
+        super().__init__(f"{origin}: not valid YAML: {_one_line(': '.join(parts))}")
+
+
 def load_yaml_text(text: str, origin: str) -> Any:
     """Parse a small YAML document (configuration, not manifests)."""
     from ruamel.yaml import YAML
@@ -24,7 +46,7 @@ def load_yaml_text(text: str, origin: str) -> Any:
     try:
         return YAML(typ="safe", pure=False).load(text)
     except YAMLError as err:
-        raise ConfigError(f"{origin}: not valid YAML: {_yaml_reason(err)}") from None
+        raise YAMLTextError(origin, _problems(err, text)) from None
     except (ValueError, TypeError, OverflowError) as err:
         # A constructor failed on a value (e.g. the date 2020-13-45); its message
         # may echo that value, which may be a password: name the kind only.
@@ -42,6 +64,27 @@ def load_config_file(path: str) -> Any:
     return load_yaml_text(text, path)
 
 
+def block_start(path: str, keys: Sequence[str]) -> tuple[int, int] | None:
+    """Where the text of the literal block string at `keys` starts in the file
+    at `path`: its first line (0-based) and its indentation.  None when it is
+    not a literal block string, whose lines are the file's lines (a folded or
+    quoted string's are not)."""
+    from ..yaml.tree import LocateError, Scalar, locate
+
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+        node: Any = locate(text).root
+    except (OSError, UnicodeDecodeError, LocateError):
+        return None
+    for key in keys:
+        node = node.get(key) if isinstance(node, dict) else None
+    if not isinstance(node, Scalar) or node.style != "|":
+        return None
+    first = node.line + 1  # the line after the `|` indicator
+    content = [line for line in text.splitlines()[first:] if line.strip()]
+    return first, (len(content[0]) - len(content[0].lstrip(" ")) if content else 0)
+
+
 def type_name(value: Any) -> str:
     return {dict: "a mapping", list: "a list", str: "a string", type(None): "null"}.get(
         type(value), type(value).__name__
@@ -54,21 +97,28 @@ def _os_reason(err: Exception) -> str:
     return "not UTF-8 text"
 
 
-def _yaml_reason(err: Exception) -> str:
-    """The parser's reason and position, never its snippet of the offending
+def _problems(err: Exception, text: str) -> list[Problem]:
+    """The parser's reasons and positions, never its snippet of the offending
     line: in a file with credentials that line may hold a password."""
     from ruamel.yaml.error import MarkedYAMLError
 
     if not isinstance(err, MarkedYAMLError):
-        return type(err).__name__
-    parts = []
-    for text, mark in ((err.context, err.context_mark), (err.problem, err.problem_mark)):
-        if text:
+        return [Problem(type(err).__name__)]
+    lines = text.splitlines()
+    problems = []
+    for reason, mark in ((err.context, err.context_mark), (err.problem, err.problem_mark)):
+        if reason:
             # 'found duplicate key "password" with value "…" (original value: "…")'
-            text = text.split(" with value ", 1)[0]
-            where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-            parts.append(f"{text}{where}")
-    return _one_line(": ".join(parts) or "invalid YAML")
+            reason = reason.split(" with value ", 1)[0]
+            if mark is None:
+                problems.append(Problem(reason))
+                continue
+            line = lines[mark.line] if mark.line < len(lines) else ""
+            if (mark is err.problem_mark and "tab" not in reason
+                    and line[mark.column:mark.column + 1] == "\t"):
+                reason += " (a tab: YAML indents with spaces only)"
+            problems.append(Problem(reason, mark.line, mark.column))
+    return problems or [Problem("invalid YAML")]
 
 
 def _one_line(text: str) -> str:
