@@ -266,7 +266,8 @@ def confined_app(tmp_path: Path) -> Path:
     (tmp_path / "sidecar-secret.yaml").write_text(outside)
     (app / "sub").mkdir()
     (app / "sub" / "ok.yaml").write_text('image:\n  tag: "1.28"\n')
-    (app / "out-link.yaml").symlink_to(tmp_path / "sidecar-secret.yaml")
+    # inside the repository (Argo CD allows that) but outside the application
+    (app / "up-link.yaml").symlink_to(Path("..") / "secret.yaml")
     (app / "in-link.yaml").symlink_to(app / "sub" / "ok.yaml")
     return app
 
@@ -281,7 +282,7 @@ def confined_app(tmp_path: Path) -> Path:
     ("oci://127.0.0.1:9/values", "a URL"),
     ("-", "an option or stdin, not a file"),
     ("--set=image.tag=x", "an option or stdin, not a file"),
-    ("out-link.yaml", "a symlink that leaves the directory"),
+    ("up-link.yaml", "a symlink that leaves the directory"),
     ("missing.yaml", "not found"),
     ("sub", "not a regular file"),
 ])
@@ -310,6 +311,38 @@ def test_values_files_inside_the_directory_are_used(
     result = run_step(plugin, "generate", confined_app, env)
     assert result.returncode == 0, result.stderr
     assert "mirror.example.com/hub/library/nginx:1.27" in images(result.stdout)  # values.yaml last
+
+
+@pytest.mark.parametrize("target", ["{sidecar}", "../../../../sidecar-secret.yaml"])
+def test_a_symlink_out_of_the_repository_is_refused(
+    plugin: dict[str, Any], helm_bin: Path, tmp_path: Path, confined_app: Path, target: str
+) -> None:
+    """Helm follows symlinks: a chart could render a sidecar file with .Files.Get."""
+    (confined_app / "files").mkdir()
+    (confined_app / "files" / "x").symlink_to(target.format(sidecar=tmp_path / "sidecar-secret.yaml"))
+    (confined_app / "templates" / "leak.yaml").write_text(
+        'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: leak}\n'
+        'data:\n  x: {{ .Files.Get "files/x" | quote }}\n')
+    result = run_step(plugin, "generate", confined_app,
+                      argocd_env(helm_bin, tmp_path, REGISTRY_REWRITE_RULES=RULES))
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr == ("registry-rewrite plugin: files/x: a symlink that leaves the "
+                             "repository; the plugin renders nothing from outside it\n")
+
+
+def test_a_symlink_inside_the_repository_is_followed(
+    plugin: dict[str, Any], helm_bin: Path, tmp_path: Path, confined_app: Path
+) -> None:
+    (confined_app / "files").mkdir()
+    (confined_app / "files" / "x").symlink_to(Path("..") / ".." / "secret.yaml")
+    (confined_app / "templates" / "shared.yaml").write_text(
+        'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: shared}\n'
+        'data:\n  x: {{ .Files.Get "files/x" | quote }}\n')
+    result = run_step(plugin, "generate", confined_app,
+                      argocd_env(helm_bin, tmp_path, REGISTRY_REWRITE_RULES=RULES))
+    assert result.returncode == 0, result.stderr
+    assert LEAK in result.stdout  # the repository's own file: Argo CD allows it
 
 
 # --- the tenant boundary: the administrator's configuration is authoritative ---
