@@ -5,12 +5,17 @@ and patch (the diff turns the input into that output, without fuzz)."""
 
 from __future__ import annotations
 
+import io
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 from conftest import FIXTURES, SEED_RULES, run_cli
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from post_renderer.pipeline.diff import DiffWriter
 
 STREAM = FIXTURES / "manifests" / "helm-stream.yaml"
 CREDENTIALS = FIXTURES / "credentials" / "rules.yaml"
@@ -104,3 +109,44 @@ def test_a_resource_list_answer_is_diffed_too(name: str, tmp_path: Path) -> None
     assert result.returncode == plain.returncode
     assert result.stdout.startswith(b"--- stdin\n+++ stdout\n")
     assert patched(tmp_path, stream, result.stdout) == plain.stdout
+
+
+# --- the diff writer over arbitrary documents: patch is the oracle ---
+
+
+LINES = st.sampled_from([b"a\n", b"b\n", b"image: x\n", b"image: y\n", b"---\n", b"\n", b"c\r\n"])
+DOCUMENT = st.lists(LINES, min_size=1, max_size=12).map(b"".join)
+
+
+@st.composite
+def streams(draw: st.DrawFn) -> tuple[list[bytes], list[bytes], bytes]:
+    """Documents before and after (some changed, the last maybe without a final
+    newline), and what the end adds (a generated document, maybe nothing)."""
+    before = draw(st.lists(DOCUMENT, min_size=1, max_size=8))
+    after = [draw(DOCUMENT) if draw(st.booleans()) else doc for doc in before]
+    if draw(st.booleans()):  # an unterminated last line, on one side or both
+        before[-1] = before[-1].rstrip(b"\n")
+        if draw(st.booleans()):
+            after[-1] = after[-1].rstrip(b"\n")
+    generated = draw(st.sampled_from([b"", b"---\nkind: Secret\n", b"\n---\nkind: Secret\n"]))
+    return before, after, generated
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(stream=streams())
+def test_any_diff_applies_with_patch_to_give_the_output(
+    stream: tuple[list[bytes], list[bytes], bytes], tmp_path: Path
+) -> None:
+    before, after, generated = stream
+    out = io.BytesIO()
+    diff = DiffWriter(out)
+    for old, new in zip(before, after, strict=True):
+        diff.document(old, new)
+    if generated:
+        diff.document(None, generated)
+    diff.close()
+    whole_before, whole_after = b"".join(before), b"".join(after) + generated
+    if whole_before == whole_after:
+        assert out.getvalue() == b""
+    else:
+        assert patched(tmp_path, whole_before, out.getvalue()) == whole_after
