@@ -401,6 +401,9 @@ def test_allowed_tenant_rules_only_add(
     ('"docker.io/library": "evil.example.com/lib"', "would override the administrator's rule"),
     ('"index.docker.io/bitnami": "evil.example.com/b"', "would override the administrator's rule"),
     ('"library/nginx": "evil.example.com/n"', "would override the administrator's rule"),
+    # a registry host is the same in any letters
+    ('"Docker.IO/library": "evil.example.com/lib"', "would override the administrator's rule"),
+    ('"quay.io": "DOCKER.io/library"', "has a target that would exempt images"),
     # a target that makes the administrator's images count as already rewritten
     ('"quay.io": "docker.io/library"', "has a target that would exempt images"),
     ('"quay.io": "docker.io"', "has a target that would exempt images"),

@@ -45,8 +45,20 @@ def _rules(rules: RuleSet) -> Iterator[Rule]:
         yield rules.all
 
 
+def _under(name: str, prefix: str) -> bool:
+    """is_under, with registry hosts compared case-insensitively (a normalized
+    name's first component is always its host), so that a spelling of the
+    administrator's host in other letters cannot slip past the check."""
+    return is_under(_host_lower(name), _host_lower(prefix))
+
+
+def _host_lower(name: str) -> str:
+    host, sep, path = name.partition("/")
+    return host.lower() + sep + path
+
+
 def _overlaps(a: str, b: str) -> bool:
-    return is_under(a, b) or is_under(b, a)
+    return _under(a, b) or _under(b, a)
 
 
 def _conflict(rule: Rule, admin: RuleSet) -> str | None:
@@ -55,7 +67,7 @@ def _conflict(rule: Rule, admin: RuleSet) -> str | None:
         # and any tenant target would exempt the images under it.
         return f"would take images from the administrator's rule {admin.all.label}"
     for theirs in admin.sources:
-        if rule.source != ALL and is_under(rule.source, theirs.source):
+        if rule.source != ALL and _under(rule.source, theirs.source):
             return f"would override the administrator's rule {theirs.label}"
         if _overlaps(rule.target, theirs.source):
             return (f"has a target that would exempt images of the administrator's rule "
