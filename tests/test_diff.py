@@ -146,7 +146,7 @@ def test_any_diff_applies_with_patch_to_give_the_output(
         diff.document(None, generated)
     diff.close()
     whole_before, whole_after = b"".join(before), b"".join(after) + generated
-    if whole_before == whole_after:
-        assert out.getvalue() == b""
-    else:
+    # nothing is written exactly when no document changed and none was added
+    assert (out.getvalue() == b"") == (before == after and not generated)
+    if out.getvalue():
         assert patched(tmp_path, whole_before, out.getvalue()) == whole_after
