@@ -362,6 +362,14 @@ def admin_env(helm_bin: Path, tmp_path: Path, **tenant: str) -> dict[str, str]:
     return argocd_env(helm_bin, tmp_path, REGISTRY_REWRITE_CONFIG=str(rules), **tenant)
 
 
+def generate_with_tenant_rules(plugin: dict[str, Any], helm_bin: Path, tmp_path: Path,
+                              rules: str) -> subprocess.CompletedProcess[str]:
+    """The administrator's sidecar, allowing tenant rules; an Application
+    that sets `rules` as its image-replacement-rules parameter."""
+    env = admin_env(helm_bin, tmp_path, **TENANT_RULES_ALLOWED, PARAM_IMAGE_REPLACEMENT_RULES=rules)
+    return run_step(plugin, "generate", app_copy(tmp_path), env)
+
+
 def test_tenant_rules_are_refused_unless_the_administrator_allows_them(
     plugin: dict[str, Any], helm_bin: Path, tmp_path: Path
 ) -> None:
@@ -381,10 +389,8 @@ def test_tenant_rules_are_refused_unless_the_administrator_allows_them(
 def test_allowed_tenant_rules_only_add(
     plugin: dict[str, Any], helm_bin: Path, tmp_path: Path
 ) -> None:
-    app = app_copy(tmp_path)
-    env = admin_env(helm_bin, tmp_path, **TENANT_RULES_ALLOWED,
-                    ARGOCD_ENV_IMAGE_REPLACEMENT_RULES='"quay.io": "quay-mirror.example.com/q"')
-    result = run_step(plugin, "generate", app, env)
+    result = generate_with_tenant_rules(plugin, helm_bin, tmp_path,
+                                        '"quay.io": "quay-mirror.example.com/q"')
     assert result.returncode == 0, result.stderr
     assert images(result.stdout) == [
         "mirror.example.com/hub/library/busybox:1.36",
@@ -415,10 +421,7 @@ def test_allowed_tenant_rules_only_add(
 def test_tenant_rules_never_override_the_administrator(
     plugin: dict[str, Any], helm_bin: Path, tmp_path: Path, tenant: str, message: str
 ) -> None:
-    app = app_copy(tmp_path)
-    env = admin_env(helm_bin, tmp_path, **TENANT_RULES_ALLOWED,
-                    PARAM_IMAGE_REPLACEMENT_RULES=tenant)
-    result = run_step(plugin, "generate", app, env)
+    result = generate_with_tenant_rules(plugin, helm_bin, tmp_path, tenant)
     assert result.returncode == 2
     assert result.stdout == ""
     assert "registry-rewrite: error: configuration: $REGISTRY_REWRITE_TENANT_RULES: " in result.stderr
@@ -440,10 +443,8 @@ def test_tenant_rules_cannot_take_images_from_the_administrators_all(
 def test_tenant_rules_stay_under_the_administrators_allow_list(
     plugin: dict[str, Any], helm_bin: Path, tmp_path: Path
 ) -> None:
-    app = app_copy(tmp_path)
-    env = admin_env(helm_bin, tmp_path, **TENANT_RULES_ALLOWED,
-                    PARAM_IMAGE_REPLACEMENT_RULES='"quay.io": "evil.example.com/q"')
-    result = run_step(plugin, "generate", app, env)
+    result = generate_with_tenant_rules(plugin, helm_bin, tmp_path,
+                                        '"quay.io": "evil.example.com/q"')
     assert result.returncode == 1
     assert "'evil.example.com/q/prometheus/node-exporter:v1.8.2' is not under an allowed prefix" in result.stderr
 
