@@ -417,6 +417,7 @@ def test_allowed_tenant_rules_only_add(
     ('allow: "evil.example.com"', "'allow' is not a rule"),
     ('credentials: "x"', "'credentials' is not a rule"),
     ('pullSecret: "x"', "'pullSecret' is not a rule"),
+    ('registries: "x"', "'registries' is not a rule"),
 ])
 def test_tenant_rules_never_override_the_administrator(
     plugin: dict[str, Any], helm_bin: Path, tmp_path: Path, tenant: str, message: str

@@ -254,8 +254,9 @@ def _tenant_pairs(
     tenant = rules_from_value(text, origin) if text.strip() else []
     reserved = [source for source, _ in tenant if source.strip() in RULES_FILE]
     if reserved:
-        raise ConfigError(f"{origin}: {reserved[0]!r} is not a rule: allow, credentials, "
-                          f"pullSecret and extractors come from the administrator only")
+        raise ConfigError(f"{origin}: {reserved[0]!r} is not a rule: the keys beside the "
+                          f"rules ({', '.join(sorted(set(RULES_FILE) - {RULES_KEY}))}) come "
+                          "from the administrator only")
     try:
         reason = check_tenant_rules(admin_pairs, tenant) if tenant else None
     except ValueError as err:
