@@ -22,10 +22,11 @@ PAGE = ROOT / "docs" / "kinds.md"
 HEADER = """\
 # Built-in kinds
 
-Generated from [`post_renderer/extract/extractors.yaml`](../post_renderer/extract/extractors.yaml)
-by `scripts/kinds_table.py`; do not edit by hand. The row format (and how to
-add your own rows in a rules file) is described in the README, "Your own
-extractors", and in [coverage.md](coverage.md).
+Generated from `post_renderer/extract/extractors.yaml` by
+`scripts/kinds_table.py`; do not edit by hand. The row format (and how to add
+your own rows in a rules file) is described in
+[Your own extractors](extractors.md#your-own-extractors) and in
+[coverage.md](coverage.md).
 
 """
 
