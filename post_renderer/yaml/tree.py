@@ -16,6 +16,7 @@ call), events are told apart by class identity, and mapping keys stay plain
 
 from __future__ import annotations
 
+import gc
 import re
 from typing import Any, NamedTuple
 
@@ -101,6 +102,10 @@ def locate(text: str, *, spans: bool = False) -> Located:
 
     Raises LocateError for malformed YAML, duplicate keys, or a second document.
     """
+    # The cyclic collector is paused while the tree grows: every container
+    # allocated would otherwise count towards a collection that walks the
+    # whole young tree again and again, and the tree holds no cycle the
+    # collector could free (an alias cycle is collected once it resumes).
     # Imported here, not at module level: a run whose documents hold no image
     # never pays for libyaml's binding.
     from _ruamel_yaml import CParser
@@ -114,6 +119,8 @@ def locate(text: str, *, spans: bool = False) -> Located:
         parser = CParser(body)
     except UnicodeEncodeError:  # a lone surrogate: not text that came from UTF-8
         raise LocateError("not valid UTF-8 text", None) from None
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         return _build(text, parser, offset, {} if spans else None)
     except MarkedYAMLError as err:
@@ -123,6 +130,8 @@ def locate(text: str, *, spans: bool = False) -> Located:
         raise _unreadable(body, err, in_bytes=True) from None
     finally:
         parser.dispose()
+        if collecting:
+            gc.enable()
     return _locate_pure(text, body, offset, spans)
 
 
