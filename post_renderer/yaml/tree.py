@@ -102,10 +102,8 @@ def locate(text: str, *, spans: bool = False) -> Located:
 
     Raises LocateError for malformed YAML, duplicate keys, or a second document.
     """
-    # The cyclic collector is paused while the tree grows: every container
-    # allocated would otherwise count towards a collection that walks the
-    # whole young tree again and again, and the tree holds no cycle the
-    # collector could free (an alias cycle is collected once it resumes).
+    # The cyclic collector pauses while the tree grows (it would walk it again
+    # and again, finding nothing to free: an alias cycle waits till it resumes).
     # Imported here, not at module level: a run whose documents hold no image
     # never pays for libyaml's binding.
     from _ruamel_yaml import CParser
