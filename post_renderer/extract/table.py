@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
 from .exempt import FieldList, builtin_field_lists
-from .rows import ContainerShape, Extractor, api_group, builtin_table_data
+from .rows import BUILTIN_FILE, ContainerShape, Extractor, api_group, builtin_table_data
 
 
 class ExtractorTable(NamedTuple):
@@ -37,6 +37,12 @@ class ExtractorTable(NamedTuple):
 
 def build_table(user_rows: Sequence[Extractor] = ()) -> ExtractorTable:
     """The built-in rows, then the user's (a user row adds to a kind, never hides one)."""
-    rows, shape = builtin_table_data()
-    never, notices = builtin_field_lists()
+    from .compiled import load  # the table precompiled, while it matches the YAML
+
+    table = load(BUILTIN_FILE.read_bytes())
+    if table is None:
+        rows, shape = builtin_table_data()
+        never, notices = builtin_field_lists()
+    else:
+        rows, shape, never, notices = table
     return ExtractorTable.build([*rows, *user_rows], shape, never, notices)
