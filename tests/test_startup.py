@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from post_renderer.cli.main import build_parser
+from post_renderer.cli.quick import OPTIONS, quick_parse
 from post_renderer.extract import compiled
 from post_renderer.extract.rows import BUILTIN_FILE, builtin_table_data
 from post_renderer.extract.table import build_table
@@ -31,3 +36,46 @@ def test_a_stale_precompiled_table_is_not_used() -> None:
     source = BUILTIN_FILE.read_bytes()
     assert compiled.load(source + b"\n") is None
     assert compiled.load(source.replace(b"Deployment", b"Deploymenx")) is None
+
+
+# The command-line reader: quick_parse must give argparse's Namespace or step aside.
+
+TOKENS = ["-c", "--config", "--rule", "--all", "--strict", "--rewrite-unknown", "--error-log",
+          "--allow", "--report", "--rep", "--stric", "-h", "--help", "--version", "--", "-",
+          "", "-cfile", "-c=file", "--config=", "--rule=a=b", "--strict=1", "--nope", "-x",
+          "a=b", "rules.yaml", "obj.yaml", "-1", "with space", "--report=-", "--plain-http",
+          "--ca-file=host=ca.pem", "--skip-tls-verify"]
+
+
+def argparse_answer(argv: list[str]) -> dict[str, object] | None:
+    """argparse's Namespace as a dict, or None when it exits (help, version, error)."""
+    import contextlib
+    import io
+
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            return vars(build_parser().parse_args(argv))
+    except SystemExit:
+        return None
+
+
+def test_quick_parse_declares_every_option_of_the_parser() -> None:
+    quick = quick_parse([])
+    assert quick is not None and vars(quick) == argparse_answer([])
+    strings = {s for action in build_parser()._actions for s in action.option_strings}
+    assert strings - {"-h", "--help", "--version"} == set(OPTIONS)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(TOKENS), max_size=7))
+def test_quick_parse_reads_as_argparse_does(argv: list[str]) -> None:
+    quick = quick_parse(argv)
+    if quick is not None:
+        assert vars(quick) == argparse_answer(argv)
+
+
+def test_quick_parse_reads_the_lines_post_renderers_are_given() -> None:
+    for argv in (["-c", "rules.yaml"], ["--rule", "a=b", "--rule=c=d", "--strict"],
+                 ["obj.yaml", "--report", "out.json", "--allow", "x/"], []):
+        quick = quick_parse(argv)
+        assert quick is not None and vars(quick) == argparse_answer(argv), argv

@@ -34,6 +34,7 @@ from .edge import (
     guarded,
     reporter_for,
 )
+from .quick import quick_parse
 from .registry_options import add_connection_options, configure_with_connections
 
 
@@ -105,7 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .auth import main as auth_main
 
         return auth_main(argv[1:])
-    args = build_parser().parse_args(argv)
+    args = quick_parse(argv) or build_parser().parse_args(argv)
     report = reporter_for(args)
     legacy: list[Layer] = []
     config: Config | None = None
