@@ -16,9 +16,12 @@ from ..extract.sniff import config_map_may_hold_images, may_hold_images
 from ..extract.table import ExtractorTable
 from ..extract.walk import TAG_ONLY, ImageField, find_images
 from ..model import Document, Occurrence, resource_label
-from ..rewrite.rules import Invalid, Rewrite, RuleSet, decide
+from ..rewrite.rules import Decision, Invalid, Rewrite, RuleSet, decide
 from ..yaml.splice import replace_scalar
 from ..yaml.tree import Scalar
+
+DECISIONS_KEPT = 4096  # distinct references remembered, each at most:
+DECIDED_LENGTH = 512  # (a valid reference is shorter; longer values are decided anew)
 
 
 class Context(NamedTuple):
@@ -41,6 +44,9 @@ class RewriteStage:
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
+        # Each distinct reference is decided once: a stream repeats a few images
+        # in many containers.  Bounded, so that hostile input cannot grow it.
+        self.decisions: dict[str, Decision] = {}
 
     def process(self, doc: Document) -> None:
         ctx = self.ctx
@@ -130,7 +136,13 @@ class RewriteStage:
         reference = _reference_text(image)
         if reference in ctx.table.shape.skip_values:
             return
-        decision = decide(reference, ctx.rules)
+        decision = self.decisions.get(reference)
+        if decision is None:
+            decision = decide(reference, ctx.rules)
+            if len(self.decisions) >= DECISIONS_KEPT:
+                self.decisions.clear()
+            if len(reference) <= DECIDED_LENGTH:
+                self.decisions[reference] = decision
         rewritten = rule = None
         if isinstance(decision, Rewrite):
             # Every reference of one scalar (an image map holds several) goes
