@@ -6,7 +6,9 @@ noisy, so speed is reported as medians over several runs, side by side with
 the tools a user would compare us with, measured in the same run:
 
 - `cat`, the floor: what moving the bytes through a pipe costs;
-- `python3 -c pass`, the floor for any Python tool (interpreter start-up);
+- `python -c pass`, the floor for any Python tool (interpreter start-up), run
+  by the interpreter of the registry-rewrite console script itself (its
+  shebang): a pyenv shim in front of it would add its own start-up;
 - a naive Python post-renderer: ruamel.yaml round-trip `load_all` + `dump_all`;
 - `kustomize build` with an `images:` entry per distinct image name, the
   rewrite users already know (only when kustomize is installed).
@@ -25,8 +27,15 @@ pre-exec high-water mark over `exec`: `cat` showed 19 MB).  Without GNU time,
 Inputs are built in a temporary directory from ../shared/corpus (never copied
 into the project): the 7 distinct charts concatenated (ingress-nginx-palette
 is left out: it repeats ingress-nginx's resource names, which kustomize
-rejects), the small chart ingress-nginx.yaml alone, and the corpus repeated to
-1x, 10x, 40x and 52x (>= 50 MB) for the scaling runs.
+rejects), the small chart ingress-nginx.yaml alone (against kustomize too: Helm
+runs a post-renderer once per chart, so this is the case users meet most), the
+corpus repeated to 1x, 10x, 40x and 52x (>= 50 MB) for the scaling runs, and
+two generated shapes (`inputs.py`): one ~20 MB Deployment with 50k containers
+and 100k small Pods.
+
+Wall time is what users wait for, but on a machine shared with other work it
+stretches while the CPU time a run needs does not: the CPU seconds
+(user + system, GNU time) are shown beside the wall time.
 
 Usage: python3 bench/run.py [--repeat N] [--quick] > bench/RESULTS.md
 Markdown goes to stdout, progress to stderr.  Without the corpus it prints
@@ -49,6 +58,8 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from inputs import DEPLOYMENT_CONTAINERS, SMALL_PODS, write_deployment, write_pods
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus"
@@ -73,16 +84,21 @@ RUAMEL_ROUND_TRIP = (
     "yaml.dump_all(yaml.load_all(sys.stdin), sys.stdout)\n"
 )
 
-# Targets from issue 6.
-TARGET_VS_KUSTOMIZE = 0.15
+TARGET_VS_KUSTOMIZE = 0.08
 TARGET_VS_RUAMEL = 0.04
 TARGET_SMALL_SECONDS = 0.2
+TARGET_SMALL_VS_KUSTOMIZE = 1.0
 TARGET_RSS_MB = 100
+TARGET_DEPLOYMENT_SECONDS = 3.0
+TARGET_DEPLOYMENT_RSS_RATIO = 5.0  # peak RSS / document size
+TARGET_PODS_SECONDS = 3.5
+TARGET_PODS_RSS_MB = 50
 
 
 @dataclass(frozen=True)
 class Run:
     wall: float
+    cpu: float  # user + system seconds
     max_rss_kb: int
     returncode: int
     stderr: bytes
@@ -97,6 +113,10 @@ class Result:
     @property
     def wall(self) -> float:
         return statistics.median(r.wall for r in self.runs)
+
+    @property
+    def cpu(self) -> float:
+        return statistics.median(r.cpu for r in self.runs)
 
     @property
     def rss_mb(self) -> float:
@@ -116,10 +136,25 @@ GNU_TIME = "/usr/bin/time"
 
 def has_gnu_time() -> bool:
     try:
-        out = subprocess.run([GNU_TIME, "-f", "%M", "true"], capture_output=True, text=True)
+        out = subprocess.run([GNU_TIME, "-f", TIME_FORMAT, "true"], capture_output=True,
+                             text=True)
     except OSError:
         return False
-    return out.returncode == 0 and out.stderr.strip().isdigit()
+    return out.returncode == 0 and _time_fields(out.stderr) is not None
+
+
+TIME_FORMAT = "%M %U %S"
+
+
+def _time_fields(text: str) -> tuple[int, float] | None:
+    """(peak RSS KB, CPU seconds) from GNU time's last line, which follows
+    "Command exited with non-zero status N" when the command failed."""
+    fields = text.strip().splitlines()[-1].split() if text.strip() else []
+    try:
+        rss, user, system = fields
+        return int(rss), float(user) + float(system)
+    except ValueError:
+        return None
 
 
 USE_GNU_TIME = has_gnu_time()
@@ -137,7 +172,7 @@ def run_once(cmd: Sequence[str], stdin_path: Path | None, cwd: Path | None = Non
     if USE_GNU_TIME:
         handle, rss_file = tempfile.mkstemp(prefix="rr-bench-rss-")
         os.close(handle)
-        cmd = [GNU_TIME, "-f", "%M", "-o", rss_file, *cmd]
+        cmd = [GNU_TIME, "-f", TIME_FORMAT, "-o", rss_file, *cmd]
     start = time.perf_counter()
     feeder = subprocess.Popen(["cat", str(stdin_path)], stdout=subprocess.PIPE) \
         if stdin_path else None
@@ -155,13 +190,13 @@ def run_once(cmd: Sequence[str], stdin_path: Path | None, cwd: Path | None = Non
     proc.stderr.close()
     if feeder:
         feeder.wait()
-    max_rss_kb = usage.ru_maxrss
+    max_rss_kb, cpu = usage.ru_maxrss, usage.ru_utime + usage.ru_stime
     if rss_file:
-        # GNU time writes "Command exited with non-zero status N" first when it did.
-        lines = Path(rss_file).read_text().split()
+        fields = _time_fields(Path(rss_file).read_text())
         os.unlink(rss_file)
-        max_rss_kb = int(lines[-1]) if lines and lines[-1].isdigit() else max_rss_kb
-    return Run(wall, max_rss_kb, proc.returncode, stderr)
+        if fields is not None:
+            max_rss_kb, cpu = fields
+    return Run(wall, cpu, max_rss_kb, proc.returncode, stderr)
 
 
 @dataclass(frozen=True)
@@ -200,7 +235,8 @@ def measure_together(specs: Sequence[Spec]) -> dict[str, Result]:
     results = {}
     for spec in specs:
         result = Result(spec.label, spec.input_bytes, tuple(runs[spec.key]))
-        log(f"{spec.label}: median {result.wall:.3f} s, {result.rss_mb:.1f} MB peak")
+        log(f"{spec.label}: median {result.wall:.3f} s ({result.cpu:.3f} s CPU), "
+            f"{result.rss_mb:.1f} MB peak")
         results[spec.key] = result
     return results
 
@@ -215,6 +251,20 @@ def registry_rewrite_command(explicit: str | None) -> list[str]:
     if not found:
         raise SystemExit("bench: registry-rewrite is not installed (pip install -e .)")
     return [found]
+
+
+def interpreter_of(script: str) -> str:
+    """The Python a console script runs on (its shebang), for the floor: the
+    floor must be the interpreter the tool itself starts, not the one running
+    this bench (a pyenv shim, or a Python without the venv's site)."""
+    try:
+        with open(script, "rb") as handle:
+            first = handle.readline().decode("utf-8", "replace").strip()
+    except OSError:
+        return sys.executable
+    if first.startswith("#!") and "python" in first and " " not in first[2:].strip():
+        return first[2:].strip()
+    return sys.executable
 
 
 def byte_compile() -> str:
@@ -273,7 +323,7 @@ def count_rewritten(cmd: Sequence[str], stdin_path: Path | None) -> int:
 
 def write_kustomization(directory: Path, corpus: Path, images: list[tuple[str, str]]) -> None:
     directory.mkdir()
-    shutil.copyfile(corpus, directory / "corpus.yaml")
+    shutil.copyfile(corpus, directory / "corpus.yaml")  # the name the kustomization lists
     lines = ["apiVersion: kustomize.config.k8s.io/v1beta1", "kind: Kustomization",
              "resources:", "- corpus.yaml", "images:"]
     for name, new_name in images:
@@ -322,7 +372,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     rr = registry_rewrite_command(args.cmd) + list(RULE_ARGS)
     compiled = byte_compile()
     kustomize = kustomize_binary()
-    python = sys.executable
+    python = interpreter_of(rr[0])
     scales = SCALES[:2] if args.quick else SCALES
 
     with tempfile.TemporaryDirectory(prefix="rr-bench-") as tmp_name:
@@ -347,11 +397,25 @@ def main(argv: Sequence[str] | None = None) -> int:
             specs.append(Spec("kustomize", "kustomize build corpus", build, None, size,
                               args.repeat))
         results = measure_together(specs)
-        results |= measure_together([
+        small_specs = [
             Spec("rr-small", "registry-rewrite small", tuple(rr), small, small_size, args.repeat),
             Spec("cat-small", "cat small", ("cat",), small, small_size, args.repeat),
-            Spec("python-small", "python3 -c pass", (python, "-c", "pass"), None, small_size,
-                 args.repeat)])
+            Spec("python-small", "python -c pass", (python, "-c", "pass"), None, small_size,
+                 args.repeat)]
+        if kustomize:
+            small_images = kustomize_images(small.read_text(encoding="utf-8"))
+            write_kustomization(tmp / "kustomize-small", small, small_images)
+            build = (kustomize, "build", str(tmp / "kustomize-small"))
+            small_specs.append(Spec("kustomize-small", "kustomize build small", build, None,
+                                    small_size, args.repeat))
+        results |= measure_together(small_specs)
+
+        deployment, pods = tmp / "deployment.yaml", tmp / "pods.yaml"
+        results |= measure_together([
+            Spec("deployment", f"registry-rewrite {DEPLOYMENT_CONTAINERS}-container Deployment",
+                 tuple(rr), deployment, write_deployment(deployment), args.slow_repeat),
+            Spec("pods", f"registry-rewrite {SMALL_PODS} Pods", tuple(rr), pods,
+                 write_pods(pods), args.slow_repeat)])
 
         base = corpus.read_bytes()
         scale_specs = []
@@ -401,7 +465,7 @@ def report(args: argparse.Namespace, rr: list[str], kustomize: str | None,
     add = out.append
     rr_result, ruamel = results["rr"], results["ruamel"]
     add("# Benchmark results\n")
-    add(f"Command: `python3 bench/run.py{' --quick' if args.quick else ''}` "
+    add(f"Command: `{' '.join(['python3', 'bench/run.py', *sys.argv[1:]])}` "
         f"(repeat {args.repeat}, slow repeat {args.slow_repeat}); medians of wall time per "
         "whole process, the commands of a table run in turn, round after round; "
         "peak RSS is the largest of the runs "
@@ -424,23 +488,38 @@ def report(args: argparse.Namespace, rr: list[str], kustomize: str | None,
         "rewrites CRD image fields, image flags and env vars)")
     add("")
     add(f"## Corpus: 7 distinct charts concatenated ({rr_result.input_bytes / MB:.2f} MB)\n")
-    add("| tool | median wall s | MB/s | peak RSS MB | registry-rewrite / tool |")
-    add("|---|---:|---:|---:|---:|")
+    add("| tool | median wall s | CPU s | MB/s | peak RSS MB | registry-rewrite / tool |")
+    add("|---|---:|---:|---:|---:|---:|")
     rows = [("registry-rewrite", rr_result), ("cat (floor)", results["cat"]),
             ("ruamel.yaml round-trip", ruamel)]
     if "kustomize" in results:
         rows.append(("kustomize build (`images:`)", results["kustomize"]))
     for name, result in rows:
         ratio = rr_result.wall / result.wall
-        add(f"| {name} | {result.wall:.3f} | {result.mb_per_s:.2f} | {result.rss_mb:.1f} "
-            f"| {ratio:.3f}x |")
+        add(f"| {name} | {result.wall:.3f} | {result.cpu:.3f} | {result.mb_per_s:.2f} "
+            f"| {result.rss_mb:.1f} | {ratio:.3f}x |")
     add("")
     add(f"## Small chart: {SMALL_CHART}.yaml alone ({results['rr-small'].input_bytes} bytes)\n")
-    add("| tool | median wall s | peak RSS MB |")
-    add("|---|---:|---:|")
-    for name, key in (("registry-rewrite", "rr-small"), ("cat (floor)", "cat-small"),
-                      ("python3 -c pass (interpreter floor)", "python-small")):
-        add(f"| {name} | {results[key].wall:.3f} | {results[key].rss_mb:.1f} |")
+    add("| tool | median wall s | CPU s | peak RSS MB | registry-rewrite / tool |")
+    add("|---|---:|---:|---:|---:|")
+    small_rows = [("registry-rewrite", "rr-small"), ("cat (floor)", "cat-small"),
+                  (f"`{Path(interpreter_of(rr[0])).name} -c pass` (interpreter floor: the console "
+                   "script's own Python)", "python-small")]
+    if "kustomize-small" in results:
+        small_rows.append(("kustomize build (`images:`)", "kustomize-small"))
+    for name, key in small_rows:
+        ratio = results["rr-small"].wall / results[key].wall
+        add(f"| {name} | {results[key].wall:.3f} | {results[key].cpu:.3f} "
+            f"| {results[key].rss_mb:.1f} | {ratio:.2f}x |")
+    add("")
+    add("## Shapes: one large document, many small ones\n")
+    add("| input | MB | median wall s | CPU s | peak RSS MB | peak RSS / input |")
+    add("|---|---:|---:|---:|---:|---:|")
+    for name, key in ((f"one Deployment, {DEPLOYMENT_CONTAINERS} containers", "deployment"),
+                      (f"{SMALL_PODS} small Pods (no --report)", "pods")):
+        result = results[key]
+        add(f"| {name} | {result.input_bytes / MB:.1f} | {result.wall:.2f} | {result.cpu:.2f} "
+            f"| {result.rss_mb:.1f} | {result.rss_mb * 1024 * 1024 / result.input_bytes:.1f}x |")
     add("")
     add("## Scale: the corpus repeated, streamed through a pipe\n")
     add("| input | MB | median wall s | MB/s | peak RSS MB |")
@@ -454,7 +533,7 @@ def report(args: argparse.Namespace, rr: list[str], kustomize: str | None,
         add(f"\nMarginal throughput between {factors[1]}x and {factors[-1]}x: {rate:.2f} MB/s "
             "(start-up excluded: the cost of one more MB once running).")
     add("")
-    add("## Targets (issue 6)\n")
+    add("## Targets\n")
     add("| target | measured | |")
     add("|---|---:|---|")
     if "kustomize" in results:
@@ -467,6 +546,21 @@ def report(args: argparse.Namespace, rr: list[str], kustomize: str | None,
     small = results["rr-small"].wall
     add(f"| small chart <= {TARGET_SMALL_SECONDS} s | {small:.3f} s "
         f"| {verdict(small <= TARGET_SMALL_SECONDS)} |")
+    if "kustomize-small" in results:
+        ratio = small / results["kustomize-small"].wall
+        add(f"| small chart wall <= {TARGET_SMALL_VS_KUSTOMIZE}x kustomize | {ratio:.2f}x "
+            f"| {verdict(ratio <= TARGET_SMALL_VS_KUSTOMIZE)} |")
+    big = results["deployment"]
+    add(f"| Deployment wall <= {TARGET_DEPLOYMENT_SECONDS} s | {big.wall:.2f} s "
+        f"({big.cpu:.2f} s CPU) | {verdict(big.wall <= TARGET_DEPLOYMENT_SECONDS)} |")
+    rss_ratio = big.rss_mb * 1024 * 1024 / big.input_bytes
+    add(f"| Deployment peak RSS <= {TARGET_DEPLOYMENT_RSS_RATIO}x the document "
+        f"| {rss_ratio:.1f}x | {verdict(rss_ratio <= TARGET_DEPLOYMENT_RSS_RATIO)} |")
+    pods = results["pods"]
+    add(f"| Pods wall <= {TARGET_PODS_SECONDS} s | {pods.wall:.2f} s ({pods.cpu:.2f} s CPU) "
+        f"| {verdict(pods.wall <= TARGET_PODS_SECONDS)} |")
+    add(f"| Pods peak RSS < {TARGET_PODS_RSS_MB} MB | {pods.rss_mb:.1f} MB "
+        f"| {verdict(pods.rss_mb < TARGET_PODS_RSS_MB)} |")
     largest = scaled[factors[-1]]
     add(f"| peak RSS < {TARGET_RSS_MB} MB at {largest.input_bytes / MB:.0f} MB "
         f"| {largest.rss_mb:.1f} MB | {verdict(largest.rss_mb < TARGET_RSS_MB)} |")
