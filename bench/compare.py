@@ -47,8 +47,11 @@ def run(tree: Path, args: list[str], data: bytes) -> tuple[float, float]:
     env = {**os.environ, "PYTHONPATH": str(tree), "BENCH_PASSWORD": "bench"}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
+    # In the tree's own directory: `-m` puts the working directory first on
+    # sys.path, ahead of PYTHONPATH, so run from another checkout it would
+    # import that checkout for both trees.
     done = subprocess.run([sys.executable, "-m", "post_renderer", *args], input=data,
-                          capture_output=True, env=env, check=False)
+                          capture_output=True, env=env, check=False, cwd=tree)
     elapsed = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode not in (0, 1):
