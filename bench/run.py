@@ -465,7 +465,9 @@ def report(args: argparse.Namespace, rr: list[str], kustomize: str | None,
     add = out.append
     rr_result, ruamel = results["rr"], results["ruamel"]
     add("# Benchmark results\n")
-    add(f"Command: `{' '.join(['python3', 'bench/run.py', *sys.argv[1:]])}` "
+    python = os.path.relpath(sys.executable, ROOT) if sys.executable.startswith(str(ROOT)) \
+        else "python3"
+    add(f"Command: `{' '.join([python, 'bench/run.py', *sys.argv[1:]])}` "
         f"(repeat {args.repeat}, slow repeat {args.slow_repeat}); medians of wall time per "
         "whole process, the commands of a table run in turn, round after round; "
         "peak RSS is the largest of the runs "
