@@ -14,11 +14,13 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
-# option string -> (dest, "value" | "append" | "flag"), as build_parser declares them
+# option string -> (dest, "value" | "append" | "flag"), as build_parser declares
+# them: an option added there must be added here (tests/test_startup.py checks)
 OPTIONS = {
     "-c": ("config", "value"), "--config": ("config", "value"),
     "--rule": ("rule", "append"), "--all": ("all_prefix", "value"),
     "--strict": ("strict", "flag"), "--rewrite-unknown": ("rewrite_unknown", "flag"),
+    "--diff": ("diff", "flag"),
     "--error-log": ("error_log", "value"), "--allow": ("allow", "append"),
     "--report": ("report", "value"), "--plain-http": ("plain_http", "append"),
     "--skip-tls-verify": ("skip_tls_verify", "append"), "--ca-file": ("ca_file", "append"),
