@@ -145,5 +145,6 @@ class End:
         self.occurrences: list[Occurrence] = []
         self.report: dict[str, Any] | None = None
         # A stage failed in a way that must keep the manifests from being written
-        # (a copy under content.sync): a writer that holds them writes none.
-        self.withhold = False
+        # (a copy under content.sync, a failed verification): a writer that holds
+        # them writes none.  A string says why.
+        self.withhold: bool | str = False

@@ -23,7 +23,9 @@ from ..yaml.split import Chunk, split_documents
 
 if TYPE_CHECKING:
     from ..pipeline.streams import ReportFile
+    from ..stages.resolve import Options as CheckOptions
 
+from .check_options import add_check_options, check_options
 from .edge import (
     EXIT_ERROR,
     EXIT_OK,
@@ -60,9 +62,11 @@ def build_parser() -> argparse.ArgumentParser:
                         "instead of the manifests (exit codes unchanged)")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     add_connection_options(parser)
+    add_check_options(parser, route=True)
     parser.epilog = (f"`{PROG} images --help`: list the image pairs (or skopeo/crane copy "
                      f"commands) instead of writing manifests; `{PROG} sync --help`: copy "
-                     f"them to the mirror; `{PROG} auth --help`: the login file.")
+                     f"them to the mirror; `{PROG} verify --help`: check the mirror serves "
+                     f"them; `{PROG} auth --help`: the login file.")
     return parser
 
 
@@ -102,6 +106,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .sync import main as sync_main
 
         return sync_main(argv[1:])
+    if argv[:1] == ["verify"]:
+        from .verify import main as verify_main
+
+        return verify_main(argv[1:])
     if argv[:1] == ["auth"]:
         from .auth import main as auth_main
 
@@ -112,6 +120,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     config: Config | None = None
     no_rules: NoRulesError | None = None
     try:
+        verify = check_options(args)  # --verify, --pin-digests, --lock: ask the mirror
         if args.config_object:
             from ..config.objects import read_config_object
 
@@ -136,7 +145,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             resource_list = parse_resource_list(first.data)
             if resource_list is not None:
                 return _answer_resource_list(args, legacy, config, first, chunks,
-                                             resource_list, report, opened)
+                                             resource_list, report, opened, verify)
         if config is None:
             report(Diagnostic("error", f"configuration: {no_rules}"))
             return EXIT_USAGE
@@ -151,12 +160,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             opened.append(report_file)
         head = [first] if first else []
         stages = build_stages(config, Options(args.strict, args.rewrite_unknown,
-                                              report=bool(args.report)))
+                                              report=bool(args.report), verify=verify))
         if args.diff:
             from ..pipeline.diff import DiffStreamWriter as StreamWriter
         stream = StreamWriter(sys.stdout.buffer, report, _report_file(args, report_file))
-        # under content.sync the images are copied before any manifest is written
-        writer = HoldingWriter(stream) if config.content.sync else stream
+        # under content.sync the images are copied, and under --verify checked,
+        # before any manifest is written
+        writer = HoldingWriter(stream) if config.content.sync or verify else stream
         Pipeline(documents(itertools.chain(head, chunks)), stages, writer).run()
         return EXIT_ERROR if report.errors else EXIT_OK
 
@@ -177,7 +187,7 @@ def _report_file(args: argparse.Namespace, out: TextIO | None) -> ReportFile | N
 def _answer_resource_list(
     args: argparse.Namespace, legacy: list[Layer], initial: Config | None, first: Chunk,
     chunks: Iterator[Chunk], resource_list: dict[str, object], report: Reporter,
-    opened: list[TextIO],
+    opened: list[TextIO], verify: CheckOptions | None,
 ) -> int:
     """Answer a ResourceList (kustomize, kpt): same stages, KRM reader and writer."""
     from ..pipeline.build import Options
@@ -192,7 +202,8 @@ def _answer_resource_list(
     answer_out = io.BytesIO() if args.diff else sys.stdout.buffer
     answer(first, _recorded(chunks, seen) if args.diff else chunks, resource_list,
            lambda layers: configure(args, [*legacy, *layers]),
-           Options(args.strict, args.rewrite_unknown, report=bool(args.report)),
+           Options(args.strict, args.rewrite_unknown, report=bool(args.report),
+                   verify=verify),
            answer_out, report, _report_file(args, report_file),
            initial.warnings if initial else ())
     if isinstance(answer_out, io.BytesIO):

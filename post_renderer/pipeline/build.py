@@ -29,12 +29,13 @@ class Options(NamedTuple):
     report: bool = False  # a --report is written
     spans: bool = False  # the writer inserts into documents (a KRM ResourceList)
     sync: Any = None  # a stages.sync.SyncRun: copy the images at the end (`sync`)
+    verify: Any = None  # a stages.resolve.Options: check (and pin) against the mirror
 
 
 def build_stages(config: Config, options: Options) -> list[Stage]:
     """The stages in order: rewrite, pull secrets, policy, generated Secrets,
-    inventory, content images, sync (room for more before the writer: each
-    sees every document)."""
+    inventory, content images, sync, verify (room for more before the writer:
+    each sees every document)."""
     from ..extract.table import build_table
 
     pulls = options.manifests and bool(config.credentials.credentials or config.pull_secret)
@@ -63,16 +64,23 @@ def build_stages(config: Config, options: Options) -> list[Stage]:
         from ..stages.sync import SyncRun
 
         sync = SyncRun(unmapped_severity="error" if options.strict else "warning")
-    keep = options.keep_occurrences or sync is not None
+    verify = options.verify
+    keep = options.keep_occurrences or sync is not None or verify is not None
     stages.append(InventoryStage(config.rules, keep=keep, report=options.report))
     if keep:  # an output of images: the configuration's images too
         from ..stages.content import ContentStage
 
-        stages.append(ContentStage(config.content.images, config.rules, config.allow))
-    if sync is not None:  # last: it copies what every stage before it let through
+        # verifying a rewritten stream is what `verify` is for: no warning then
+        stages.append(ContentStage(config.content.images, config.rules, config.allow,
+                                   warn_rewritten=verify is None))
+    if sync is not None:  # it copies what every stage before it let through
         from ..stages.sync import SyncStage
 
         stages.append(SyncStage(config, sync))
+    if verify is not None:  # last: it checks what the sync copied
+        from ..stages.mirrorcheck import VerifyStage
+
+        stages.append(VerifyStage(config, verify))
     return stages
 
 

@@ -109,6 +109,8 @@ class KrmWriter:
         assert doc is not None  # the reader yields the ResourceList first
         diagnostics = [*self.reader.diagnostics, *self.before, *doc.diagnostics,
                        *end.diagnostics]
+        if isinstance(end.withhold, str):  # why a stage failed the run (verify)
+            diagnostics.append(Diagnostic("error", end.withhold))
         located = doc.parse(spans=True, quiet=True) if doc.located is None else doc.located
         if located is not None and doc.text is not None and located.spans:
             text = doc.text

@@ -144,8 +144,8 @@ class HoldingWriter:
             for diagnostic in doc.diagnostics:
                 self.inner.report(diagnostic)
         write_report(self.inner.report_file, end)
-        end.diagnostics.append(Diagnostic(
-            "error", "content.sync: a copy failed; no manifest was written"))
+        reason = end.withhold if isinstance(end.withhold, str) else "content.sync: a copy failed"
+        end.diagnostics.append(Diagnostic("error", f"{reason}; no manifest was written"))
         for diagnostic in end.diagnostics:
             self.inner.report(diagnostic)
 

@@ -43,16 +43,17 @@ class ContentStage:
     stream that is all rewritten already is said so."""
 
     def __init__(self, images: Sequence[tuple[str, str]], rules: RuleSet,
-                 allow: AllowList) -> None:
+                 allow: AllowList, warn_rewritten: bool = True) -> None:
         self.images = images
         self.rules = rules
         self.allow = allow
+        self.warn_rewritten = warn_rewritten
 
     def process(self, doc: Document) -> None:
         """The configuration's images do not depend on a document."""
 
     def finish(self, end: End) -> None:
-        if already_rewritten(end.occurrences, self.rules):
+        if self.warn_rewritten and already_rewritten(end.occurrences, self.rules):
             end.diagnostics.append(Diagnostic("warning", ALREADY_REWRITTEN))
         extra = content_occurrences(self.images, self.rules)
         end.diagnostics += check(extra, self.allow)

@@ -1,0 +1,308 @@
+"""`registry-rewrite verify`, `--verify`, `--pin-digests` and `--lock`, against
+the real registries on 127.0.0.1 of the sync tests (a plain-HTTP source, a TLS
++ htpasswd mirror).
+
+The mirror is filled by the real `sync`; the oracle for what it serves is its
+own HTTP API and the digests the images were built with (tests/registries.py),
+never skopeo or the code under test.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import (
+    MIRROR_USER,
+    Registries,
+    assert_no_traceback,
+    find_tool,
+    run_cli,
+    run_tool,
+    stderr_lines,
+    tool_env,
+)
+from test_sync import PASSWORD_VAR, Scenario, pod, scenario  # noqa: F401 - the fixture
+
+IMAGE = re.compile(r"image: (\S+)")
+
+
+@pytest.fixture
+def synced(registries: Registries, scenario: Scenario) -> Scenario:  # noqa: F811
+    """The sync tests' four images (single, multi-arch, tag@digest, digest-only),
+    copied to the mirror by the real `sync`."""
+    result = run_cli(["sync", "-c", str(scenario.config)], scenario.stream, env=scenario.env)
+    assert result.returncode == 0, result.stderr.decode()
+    return scenario
+
+
+def errors(result: subprocess.CompletedProcess[bytes]) -> list[str]:
+    return [line for line in stderr_lines(result) if ": error: " in line]
+
+
+# --- verify -----------------------------------------------------------------
+
+def test_every_present_reference_verifies(synced: Scenario) -> None:
+    result = run_cli(["verify", "-c", str(synced.config)], synced.stream, env=synced.env)
+    assert_no_traceback(result)
+    assert result.returncode == 0, result.stderr.decode()
+    assert result.stdout == b""
+    assert stderr_lines(result) == [
+        "registry-rewrite: verify: all 4 mirror references are served (asked the mirror)"]
+    # the rewritten output verifies the same way: its references are under the target
+    rewritten = run_cli(["-c", str(synced.config)], synced.stream, env=synced.env).stdout
+    again = run_cli(["verify", "-c", str(synced.config)], rewritten, env=synced.env)
+    assert again.returncode == 0, again.stderr.decode()
+
+
+def test_a_missing_tag_is_listed_with_its_document_and_field(
+        registries: Registries, synced: Scenario) -> None:
+    never = f"{registries.source.host}/{registries.unique('never-synced')}:1"
+    stream = synced.stream + b"---\n" + pod("late", ["busybox:1", never]).encode()
+    result = run_cli(["verify", "-c", str(synced.config)], stream, env=synced.env)
+    assert_no_traceback(result)
+    assert result.returncode == 1
+    destination = never.replace(registries.source.host, f"{registries.mirror.host}/mirror")
+    assert errors(result) == [
+        f"registry-rewrite: error: document 2 (Pod/late), spec.containers[1].image: "
+        f"{destination}: the mirror does not serve this tag 1"]
+    assert stderr_lines(result)[-1] == (
+        "registry-rewrite: verify: 4 of 5 mirror references served, 1 missing, 0 tag moved, "
+        "0 not checked (asked the mirror)")
+    # an image no rule maps is pulled from where it is: said, not checked
+    assert ("registry-rewrite: warning: docker.io/library/busybox:1: no rule maps this image; "
+            "not checked (it is pulled from where it is)") in stderr_lines(result)
+
+
+def test_a_moved_tag_under_tag_at_digest_is_a_mismatch(
+        registries: Registries, synced: Scenario) -> None:
+    repo = synced.repos["pinned"]
+    pinned = synced.digests["pinned"]
+    # the mirror's tag 3.0 moves: a rebuilt image synced under the same tag
+    moved = registries.push_source(repo, "3.0", "pinned, rebuilt")
+    assert moved != pinned
+    retag = run_cli(["sync", "-c", str(synced.config)],
+                    pod("retag", [f"{registries.source.host}/{repo}:3.0"]), env=synced.env)
+    assert retag.returncode == 0, retag.stderr.decode()
+    assert registries.mirror.manifest_digest(f"mirror/{repo}", "3.0") == moved
+
+    result = run_cli(["verify", "-c", str(synced.config)], synced.stream, env=synced.env)
+    assert result.returncode == 1
+    destination = f"{registries.mirror.host}/mirror/{repo}:3.0@{pinned}"
+    assert errors(result) == [
+        f"registry-rewrite: error: document 1 (Pod/other), spec.containers[0].image: "
+        f"{destination}: the mirror's tag 3.0 points at {moved}, not at the digest the "
+        "manifests pin"]
+
+
+def test_auth_tls_and_unreachable_are_distinct_errors_without_secrets(
+        registries: Registries, synced: Scenario, tmp_path: Path) -> None:
+    from registries import free_port
+
+    wrong = "Wr0ng-" + (registries.mirror.password or "")
+    result = run_cli(["verify", "-c", str(synced.config)], synced.stream,
+                     env={PASSWORD_VAR: wrong})
+    assert_no_traceback(result)
+    assert result.returncode == 1
+    assert errors(result) == [
+        f"registry-rewrite: error: verify: {registries.mirror.host}: authentication failed "
+        "(check credentials for this registry): " + errors(result)[0].split(
+            "credentials for this registry): ", 1)[1]]
+    assert errors(result)[0].endswith("(4 references not checked)")
+    assert wrong not in result.stderr.decode() and MIRROR_USER not in result.stderr.decode()
+
+    untrusted = tmp_path / "untrusted.yaml"
+    untrusted.write_text(re.sub(r"\n    caFile: .*", "\n    plainHTTP: false",
+                                synced.config.read_text()))
+    result = run_cli(["verify", "-c", str(untrusted)], synced.stream, env=synced.env)
+    assert result.returncode == 1
+    [error] = errors(result)
+    assert error.startswith(f"registry-rewrite: error: verify: {registries.mirror.host}: "
+                            "TLS failure (set caFile")
+    assert error.endswith("(4 references not checked)")
+
+    closed = f"127.0.0.1:{free_port()}"
+    config = tmp_path / "closed.yaml"
+    config.write_text(f'imageReplacementRules:\n  "all": "{closed}/mirror"\n'
+                      f"registries:\n  {closed}:\n    plainHTTP: true\n")
+    result = run_cli(["verify", "-c", str(config)], pod("p", ["nginx:1"]))
+    assert result.returncode == 1
+    [error] = errors(result)
+    assert error.startswith(f"registry-rewrite: error: verify: {closed}: registry unreachable")
+
+
+# --- the rewrite route ---------------------------------------------------------
+
+def test_route_verify_writes_nothing_when_a_reference_is_missing(
+        registries: Registries, synced: Scenario) -> None:
+    never = f"{registries.source.host}/{registries.unique('never-synced')}:1"
+    stream = synced.stream + b"---\n" + pod("late", [never]).encode()
+    result = run_cli(["-c", str(synced.config), "--verify"], stream, env=synced.env)
+    assert_no_traceback(result)
+    assert result.returncode == 1
+    assert result.stdout == b""
+    assert any(line.startswith("registry-rewrite: error: document 2 (Pod/late), "
+                               "spec.containers[0].image: ") and "does not serve this tag" in line
+               for line in stderr_lines(result))
+    assert stderr_lines(result)[-1].endswith("; no manifest was written")
+
+    ok = run_cli(["-c", str(synced.config), "--verify"], synced.stream, env=synced.env)
+    assert ok.returncode == 0, ok.stderr.decode()
+    plain = run_cli(["-c", str(synced.config)], synced.stream, env=synced.env)
+    assert ok.stdout == plain.stdout and ok.stderr == b""
+
+
+def test_pin_digests_pins_tags_to_the_mirror_and_only_image_scalars_change(
+        registries: Registries, synced: Scenario, tmp_path: Path) -> None:
+    plain = run_cli(["-c", str(synced.config)], synced.stream, env=synced.env).stdout.decode()
+    report = tmp_path / "report.json"
+    result = run_cli(["-c", str(synced.config), "--pin-digests", "--report", str(report)],
+                     synced.stream, env=synced.env)
+    assert result.returncode == 0, result.stderr.decode()
+    pinned = result.stdout.decode()
+    before, after = IMAGE.findall(plain), IMAGE.findall(pinned)
+    digests = synced.digests
+    # tag-only references get the digest the image was built with; the multi-arch
+    # one its index digest; references with a digest keep theirs
+    assert after == [before[0] + "@" + digests["single"], before[1] + "@" + digests["multi"],
+                     before[2], before[3]]
+    assert plain.replace(before[0], after[0]).replace(before[1], after[1]) == pinned
+    # the report carries the digest each field pulls
+    entries = json.loads(report.read_text())["images"]
+    assert [e["digest"] for e in entries] == [digests[k] for k in
+                                             ("single", "multi", "pinned", "bare")]
+    assert [e["rewritten"] for e in entries] == after
+    # idempotent: over its own output, and again over the render
+    again = run_cli(["-c", str(synced.config), "--pin-digests", "--verify"],
+                    result.stdout, env=synced.env)
+    assert again.returncode == 0, again.stderr.decode()
+    assert again.stdout == result.stdout
+    twice = run_cli(["-c", str(synced.config), "--pin-digests"], synced.stream, env=synced.env)
+    assert twice.stdout == result.stdout
+
+
+def test_pin_fails_closed_when_the_mirror_lacks_the_tag(
+        registries: Registries, synced: Scenario) -> None:
+    never = f"{registries.source.host}/{registries.unique('never-synced')}:1"
+    result = run_cli(["-c", str(synced.config), "--pin-digests"], pod("p", [never]),
+                     env=synced.env)
+    assert result.returncode == 1
+    assert result.stdout == b""
+    assert any("does not serve this tag" in line for line in errors(result))
+
+
+# --- the lock file ---------------------------------------------------------------
+
+def test_a_lock_file_is_used_with_the_registry_stopped(tmp_path: Path) -> None:
+    """A registry of its own, so that stopping it leaves the others running."""
+    from registries import OCILayout, push, start_registry
+
+    binary, skopeo = find_tool("docker-registry"), find_tool("skopeo")
+    registry = start_registry(binary, tmp_path / "registry")
+    try:
+        layout = OCILayout(tmp_path / "layout")
+        single = layout.add("1.0", "locked")
+        multi = layout.add("2.0", "locked multi", ("amd64", "arm64"))
+        push(skopeo, layout.path, "1.0", registry, "mirror/library/app:1.0")
+        push(skopeo, layout.path, "2.0", registry, "mirror/library/multi:2.0")
+        config = tmp_path / "rules.yaml"
+        config.write_text(f'imageReplacementRules:\n  "docker.io": "{registry.host}/mirror"\n'
+                          f"registries:\n  {registry.host}:\n    plainHTTP: true\n")
+        stream = pod("p", ["app:1.0", "multi:2.0"])
+        lock = tmp_path / "images.lock.json"
+        args = ["-c", str(config), "--pin-digests", "--verify", "--lock", str(lock)]
+        first = run_cli(args, stream)
+        assert first.returncode == 0, first.stderr.decode()
+        entries = json.loads(lock.read_text())["images"]
+        assert [(e["source"], e["destination"], e["digest"]) for e in entries] == [
+            ("docker.io/library/app:1.0", f"{registry.host}/mirror/library/app:1.0", single),
+            ("docker.io/library/multi:2.0", f"{registry.host}/mirror/library/multi:2.0", multi)]
+        assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", e["when"]) for e in entries)
+    finally:
+        registry.stop()
+    # the registry is gone: the lock file answers
+    again = run_cli(args, stream)
+    assert again.returncode == 0, again.stderr.decode()
+    assert again.stdout == first.stdout
+    checked = run_cli(["verify", "-c", str(config), "--lock", str(lock)], stream)
+    assert checked.returncode == 0, checked.stderr.decode()
+    assert stderr_lines(checked)[-1].endswith(f"(from the lock file {lock})")
+    # an image the lock file does not hold is not looked up behind its back
+    more = run_cli(args, pod("p", ["app:1.0", "other:3"]))
+    assert more.returncode == 1 and more.stdout == b""
+    assert any(f"not in the lock file {lock}; run with --lock-update" in line
+               for line in errors(more))
+    # --lock-update asks the registry: which is down
+    update = run_cli([*args, "--lock-update"], stream)
+    assert update.returncode == 1
+    assert any("registry unreachable" in line for line in errors(update))
+    assert json.loads(lock.read_text())["images"] == entries  # left as it was
+
+
+def test_lock_update_without_lock_is_a_usage_error() -> None:
+    result = run_cli(["--all", "mirror.example.com", "--lock-update"], pod("p", ["nginx:1"]))
+    assert result.returncode == 2
+    assert stderr_lines(result) == [
+        "registry-rewrite: error: configuration: --lock-update needs --lock FILE"]
+
+
+# --- integrations: Helm and kustomize fail before anything is applied -------------
+
+def missing_target_config(registries: Registries, path: Path) -> Path:
+    """Rules that send every image to a repository the source registry never had."""
+    target = f"{registries.source.host}/{registries.unique('empty-mirror')}"
+    path.write_text(f'imageReplacementRules:\n  "all": "{target}"\n'
+                    f"registries:\n  {registries.source.host}:\n    plainHTTP: true\n")
+    return path
+
+
+def test_helm3_post_renderer_verify_fails_the_render(
+        registries: Registries, tmp_path: Path) -> None:
+    from test_helm import CHART
+
+    helm = find_tool("helm3")
+    config = missing_target_config(registries, tmp_path / "rules.yaml")
+    env = tool_env(HELM_DATA_HOME=str(tmp_path / "data"), HELM_CONFIG_HOME=str(tmp_path / "c"),
+                   HELM_CACHE_HOME=str(tmp_path / "cache"))
+    result = run_tool([helm, "template", "r1", str(CHART), "-n", "apps", "--post-renderer",
+                       "registry-rewrite", "--post-renderer-args=-c",
+                       f"--post-renderer-args={config}", "--post-renderer-args=--verify"], env)
+    assert result.returncode != 0
+    assert result.stdout == ""
+    assert re.search(r"error: document \d+ \(Deployment/r1-web\), "
+                     r"spec\.template\.spec\.containers\[0\]\.image: \S+/library/nginx:1\.27: "
+                     r"the mirror does not serve this tag", result.stderr), result.stderr
+    assert "no manifest was written" in result.stderr
+
+
+def test_kustomize_krm_function_verify_fails_the_build(
+        registries: Registries, tmp_path: Path) -> None:
+    import shutil
+
+    from test_kustomize import KUSTOMIZE
+
+    kustomize = find_tool("kustomize")
+    target = f"{registries.source.host}/{registries.unique('empty-mirror')}"
+    config = tmp_path / "registries.yaml"  # connection settings; the rules are below
+    config.write_text(f'imageReplacementRules:\n  "all": "{target}"\n'
+                      f"registries:\n  {registries.source.host}:\n    plainHTTP: true\n")
+    shutil.copytree(KUSTOMIZE / "base", tmp_path / "base")
+    shutil.copytree(KUSTOMIZE / "krm-function", tmp_path / "fn")
+    function = tmp_path / "fn" / "registry-rewrite.yaml"
+    text = function.read_text()
+    start = text.index("  imageReplacementRules: |")
+    function.write_text(text[:start] + f'  imageReplacementRules: |\n    "all": "{target}"\n')
+    # a kustomize exec function gets no arguments: the environment switches verify on
+    env = tool_env(REGISTRY_REWRITE_CONFIG=str(config), REGISTRY_REWRITE_VERIFY="true")
+    result = run_tool([kustomize, "build", "--enable-alpha-plugins", "--enable-exec",
+                       str(tmp_path / "fn")], env)
+    assert result.returncode != 0
+    assert result.stdout == ""
+    assert (f"registry-rewrite: error: document 0 (Deployment/web), "
+            f"items[0].spec.template.spec.containers[0].image: "
+            f"{target}/docker.io/library/nginx:1.27: the mirror does not serve this tag 1.27"
+            ) in result.stderr.splitlines(), result.stderr
+    assert "mirror references served" in result.stderr
