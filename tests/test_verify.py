@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from conftest import (
     MIRROR_USER,
+    ROOT,
     Registries,
     assert_no_traceback,
     find_tool,
@@ -306,3 +307,56 @@ def test_kustomize_krm_function_verify_fails_the_build(
             f"{target}/docker.io/library/nginx:1.27: the mirror does not serve this tag 1.27"
             ) in result.stderr.splitlines(), result.stderr
     assert "mirror references served" in result.stderr
+
+
+def test_argocd_plugin_verify_parameter_fails_generation(
+        registries: Registries, tmp_path: Path) -> None:
+    from test_argocd import PLUGIN, app_copy, argocd_env, load, run_step
+
+    plugin = load(PLUGIN)["spec"]
+    helm_bin = tmp_path / "bin"
+    helm_bin.mkdir()
+    (helm_bin / "helm").symlink_to(find_tool("helm3"))
+    app = app_copy(tmp_path)
+    settings = missing_target_config(registries, tmp_path / "sidecar.yaml")
+    target = re.search(r'"all": "(\S+)"', settings.read_text())
+    assert target is not None
+    # the sidecar's configuration (the administrator's): rules and connection settings
+    env = argocd_env(helm_bin, tmp_path, REGISTRY_REWRITE_CONFIG=str(settings))
+    assert run_step(plugin, "generate", app, env).returncode == 0  # the default: no check
+    result = run_step(plugin, "generate", app, {**env, "PARAM_VERIFY": "true"})
+    assert result.returncode != 0
+    assert result.stdout == ""
+    assert f"{target[1]}/docker.io/library/nginx:1.27: the mirror does not serve this tag" \
+        in result.stderr, result.stderr
+    # a tenant's lock file is read, never written, and only from inside the chart
+    for lock, why in (("../outside.json", "a path with '..'"), ("/tmp/x.json", "an absolute path"),
+                      ("missing.json", "not found")):
+        refused = run_step(plugin, "generate", app, {**env, "PARAM_LOCK_FILE": lock})
+        assert refused.returncode == 1 and refused.stdout == ""
+        assert f"registry-rewrite plugin: lock-file: {lock}: {why}; the lock file must be" \
+            in refused.stderr, refused.stderr
+    params = {p["name"]: p for p in plugin["parameters"]["static"]}
+    assert params["verify"]["string"] == params["pin-digests"]["string"] == "false"
+    script = plugin["generate"]["args"][0]
+    assert '"${PARAM_VERIFY:-false}"' in script and '"${PARAM_PIN_DIGESTS:-false}"' in script
+
+
+def test_helm4_plugin_verify_fails_the_render(registries: Registries, tmp_path: Path) -> None:
+    from test_helm import CHART
+
+    helm = find_tool("helm4")
+    env = tool_env(HELM_DATA_HOME=str(tmp_path / "data"), HELM_CONFIG_HOME=str(tmp_path / "c"),
+                   HELM_CACHE_HOME=str(tmp_path / "cache"))
+    installed = run_tool([helm, "plugin", "install", str(ROOT / "plugins" / "helm")], env)
+    assert installed.returncode == 0, installed.stderr
+    config = missing_target_config(registries, tmp_path / "rules.yaml")
+    log = tmp_path / "errors.log"
+    result = run_tool([helm, "template", "r1", str(CHART), "-n", "apps", "--post-renderer",
+                       "registry-rewrite", "--post-renderer-args=-c",
+                       f"--post-renderer-args={config}", "--post-renderer-args=--verify",
+                       f"--post-renderer-args=--error-log={log}"], env)
+    assert result.returncode != 0
+    assert result.stdout == ""
+    # Helm 4 hides a post-renderer's stderr: the error log has the reasons
+    assert "the mirror does not serve this tag" in log.read_text()
