@@ -129,10 +129,11 @@ def test_auth_tls_and_unreachable_are_distinct_errors_without_secrets(
     config = tmp_path / "closed.yaml"
     config.write_text(f'imageReplacementRules:\n  "all": "{closed}/mirror"\n'
                       f"registries:\n  {closed}:\n    plainHTTP: true\n")
-    result = run_cli(["verify", "-c", str(config)], pod("p", ["nginx:1"]))
+    result = run_cli(["verify", "-c", str(config), "--retries", "1"], pod("p", ["nginx:1"]))
     assert result.returncode == 1
     [error] = errors(result)
     assert error.startswith(f"registry-rewrite: error: verify: {closed}: registry unreachable")
+    assert error.endswith("(1 reference not checked, after 2 attempts)")
 
 
 # --- the rewrite route ---------------------------------------------------------
@@ -360,3 +361,31 @@ def test_helm4_plugin_verify_fails_the_render(registries: Registries, tmp_path: 
     assert result.stdout == ""
     # Helm 4 hides a post-renderer's stderr: the error log has the reasons
     assert "the mirror does not serve this tag" in log.read_text()
+
+
+@pytest.mark.parametrize(("content", "reason"), [
+    ("{not json", "not a lock file (invalid JSON"),
+    ('{"lockVersion": 9, "images": []}', "not a lock file of this version"),
+    ('{"lockVersion": 1, "images": [{"source": "a", "destination": "Bad Ref", '
+     '"digest": "sha256:00", "when": "x"}]}', "images[0].destination: "),
+])
+def test_a_broken_lock_file_is_a_usage_error_before_anything_is_written(
+        tmp_path: Path, content: str, reason: str) -> None:
+    lock = tmp_path / "images.lock.json"
+    lock.write_text(content)
+    for args in (["--all", "mirror.example.com", "--verify"],
+                 ["verify", "--all", "mirror.example.com"]):
+        result = run_cli([*args, "--lock", str(lock)], pod("p", ["nginx:1"]))
+        assert_no_traceback(result)
+        assert result.returncode == 2, result.stderr.decode()
+        assert result.stdout == b""
+        [line] = stderr_lines(result)
+        assert line.startswith(f"registry-rewrite: error: configuration: --lock {lock}: {reason}")
+
+
+def test_nothing_under_the_mirror_is_nothing_to_check(tmp_path: Path) -> None:
+    """No registry is asked (the rule's target is not even resolvable)."""
+    result = run_cli(["verify", "--rule", "quay.io=mirror.invalid/quay"], pod("p", ["nginx:1"]))
+    assert result.returncode == 0, result.stderr.decode()
+    assert stderr_lines(result)[-1] == (
+        "registry-rewrite: verify: no reference points at the mirror: nothing to check")

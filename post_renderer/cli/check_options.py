@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 DEFAULT_JOBS = 8
 DEFAULT_TIMEOUT = 30.0
+DEFAULT_RETRIES = 2
 
 # The same switches for routes that cannot pass arguments (a kustomize exec
 # KRM function gets no argv, only the environment); flags win.
@@ -51,6 +52,9 @@ def add_check_options(parser: argparse.ArgumentParser, route: bool) -> None:
     group.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
                        help=f"give up on one registry request after SECONDS "
                        f"(default: {DEFAULT_TIMEOUT:.0f})")
+    group.add_argument("--retries", type=int, default=DEFAULT_RETRIES, metavar="N",
+                       help="retry a transient failure (unreachable, timeout, 429/5xx) up to N "
+                       f"times, waiting 1s, 2s, … (default: {DEFAULT_RETRIES})")
 
 
 def apply_environment(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
@@ -76,8 +80,9 @@ def check_options(args: argparse.Namespace, command: bool = False) -> Options | 
         raise ConfigError("--lock-update needs --lock FILE")
     if not (verify or pin or args.lock):
         return None
-    if args.jobs < 1 or not args.timeout > 0:
-        raise ConfigError("--jobs must be at least 1 and --timeout more than 0")
+    if args.jobs < 1 or not args.timeout > 0 or args.retries < 0:
+        raise ConfigError("--jobs must be at least 1, --timeout more than 0 and --retries "
+                          "at least 0")
     from ..stages.resolve import Options
 
     if args.lock and not args.lock_update and os.path.exists(args.lock):
@@ -87,4 +92,5 @@ def check_options(args: argparse.Namespace, command: bool = False) -> Options | 
             read_lock(args.lock)  # a broken lock file is a usage error, found up front
         except LockError as err:
             raise ConfigError(str(err)) from None
-    return Options(verify, pin, args.lock, args.lock_update, args.jobs, args.timeout, command)
+    return Options(verify, pin, args.lock, args.lock_update, args.jobs, args.timeout,
+                   args.retries, command)

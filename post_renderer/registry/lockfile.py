@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import NamedTuple
 
+from ..rewrite.reference import ReferenceError, parse_reference
 from .errors import ImageMissing
 
 LOCK_VERSION = 1
@@ -64,6 +65,10 @@ def read_lock(path: str) -> list[Locked]:
                             f"{', '.join(Locked._fields)}")
         if not entry["digest"].startswith(_DIGEST_PREFIX):
             raise LockError(f"--lock {path}: images[{i}].digest: not a sha256 digest")
+        try:
+            parse_reference(entry["destination"])
+        except ReferenceError as err:
+            raise LockError(f"--lock {path}: images[{i}].destination: {err}") from None
         entries.append(Locked(*(str(entry[k]) for k in Locked._fields)))
     return entries
 

@@ -10,6 +10,7 @@ missing image reads the same whichever route found it.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Sequence
 from typing import NamedTuple
 
@@ -42,6 +43,7 @@ class Options(NamedTuple):
     lock_update: bool  # resolve in the mirror and rewrite the lock file
     jobs: int  # references asked at once
     timeout: float  # seconds per registry request
+    retries: int  # for transient failures (unreachable, 429/5xx, timeout)
     command: bool = False  # the `verify` command (no manifests written), not a route
 
 
@@ -91,15 +93,9 @@ def check_occurrences(occurrences: Sequence[Occurrence], config: Config,
 
 
 def _lock_resolver(path: str) -> LockResolver:
-    by_key = {}
-    for entry in read_lock(path):
-        try:
-            by_key[Target(entry.destination, parse_reference(entry.destination)).key] = \
-                entry.digest
-        except ReferenceError:
-            raise LockError(f"--lock {path}: {entry.destination!r} is not an image reference"
-                            ) from None
-    return LockResolver(path, by_key)
+    entries = read_lock(path)  # destinations are valid references: read_lock checks
+    return LockResolver(path, {Target(e.destination, parse_reference(e.destination)).key:
+                               e.digest for e in entries})
 
 
 def _ask_the_mirror(targets: Sequence[Target], config: Config, options: Options
@@ -110,9 +106,18 @@ def _ask_the_mirror(targets: Sequence[Target], config: Config, options: Options
     from ..registry.skopeo import registry_of
 
     hosts = {registry_of(t.key) for t in targets}
+    # sync's retry loop: the same classes of failure are worth another try.
+    from .sync import RetryPolicy, _with_retries
+
+    policy = RetryPolicy(options.retries)
     with open_registry(config.content.connections, config.credentials.credentials, hosts,
                        timeout=options.timeout) as engine:
-        return check_targets(targets, engine.digest, options.jobs)
+        def digest(key: str) -> str:
+            answer, _ = _with_retries(lambda: engine.digest(key), policy, time.sleep)
+            assert answer is not None
+            return answer
+
+        return check_targets(targets, digest, options.jobs)
 
 
 def _diagnostics(checks: Sequence[Check], occurrences: Sequence[Occurrence],
@@ -136,9 +141,10 @@ def _diagnostics(checks: Sequence[Check], occurrences: Sequence[Occurrence],
         assert error is not None
         detail = f": {error.detail}" if error.detail else ""
         count = len(host_checks)
+        tries = f", after {error.attempts} attempts" if error.attempts > 1 else ""
         diagnostics.append(Diagnostic(
             "error", f"verify: {host}: {error.kind}{detail} ({count} reference"
-            f"{'s' if count != 1 else ''} not checked)"))
+            f"{'s' if count != 1 else ''} not checked{tries})"))
     return diagnostics
 
 

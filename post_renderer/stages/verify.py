@@ -125,6 +125,9 @@ def judge(target: Target, answer: str | RegistryError) -> Check:
         return Check(target, MISSING, error=answer)
     if isinstance(answer, RegistryError):
         return Check(target, FAILED, error=answer)
+    if target.ref.digest and not target.ref.tag:
+        # Asked by digest and served: the registry checked the content against it.
+        return Check(target, OK, target.ref.digest)
     if target.ref.digest and answer.lower() != target.ref.digest.lower():
         return Check(target, MISMATCH, answer)
     return Check(target, OK, answer)
@@ -175,6 +178,8 @@ def failures(checks: Iterable[Check]) -> Failures:
 def summary(checks: Sequence[Check], source: str) -> str:
     """The one line a run ends with."""
     counts = {s: sum(c.status == s for c in checks) for s in (OK, MISSING, MISMATCH, FAILED)}
+    if not checks:
+        return "verify: no reference points at the mirror: nothing to check"
     if counts[OK] == len(checks):
         return f"verify: all {len(checks)} mirror references are served ({source})"
     return (f"verify: {counts[OK]} of {len(checks)} mirror references served, "
