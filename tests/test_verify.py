@@ -389,3 +389,19 @@ def test_nothing_under_the_mirror_is_nothing_to_check(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr.decode()
     assert stderr_lines(result)[-1] == (
         "registry-rewrite: verify: no reference points at the mirror: nothing to check")
+
+
+def test_missing_skopeo_fails_closed_with_how_to_install_it(tmp_path: Path) -> None:
+    from conftest import cli_command
+
+    env = {"PATH": str(Path(cli_command()[0]).parent)}  # the CLI, and no skopeo
+    for args in (["verify", "--all", "mirror.example.com"],
+                 ["--all", "mirror.example.com", "--pin-digests"]):
+        result = run_cli(args, pod("p", ["nginx:1"]), env=env)
+        assert_no_traceback(result)
+        assert result.returncode == 1 and result.stdout == b""
+        assert "registry-rewrite: error: verify: skopeo not found on PATH: install it with " \
+            "your package manager (apt-get install skopeo" in result.stderr.decode()
+        assert stderr_lines(result)[-1] in (
+            "registry-rewrite: verify: nothing was checked",
+            "registry-rewrite: error: verify: nothing was checked; no manifest was written")

@@ -73,9 +73,10 @@ def check_occurrences(occurrences: Sequence[Occurrence], config: Config,
         else:
             checks = _ask_the_mirror(wanted, config, options)
             source = "asked the mirror"
-    except (LockError, RegistryError) as err:
+    except (LockError, RegistryError) as err:  # no engine (skopeo missing), a lock unread
         message = str(err) if isinstance(err, LockError) else f"verify: {err.kind}"
-        return Checked(False, [Diagnostic("error", message)], message, {}, {}, [])
+        return Checked(False, [Diagnostic("error", message)], "verify: nothing was checked",
+                       {}, {}, [])
     diagnostics = _diagnostics(checks, occurrences, found)
     ok = all(check.status == OK for check in checks)
     if ok and options.lock is not None and not reading:
