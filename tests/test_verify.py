@@ -405,3 +405,40 @@ def test_missing_skopeo_fails_closed_with_how_to_install_it(tmp_path: Path) -> N
         assert stderr_lines(result)[-1] in (
             "registry-rewrite: verify: nothing was checked",
             "registry-rewrite: error: verify: nothing was checked; no manifest was written")
+
+
+def test_kustomize_krm_function_pins_digests(registries: Registries, tmp_path: Path) -> None:
+    import shutil
+
+    from test_kustomize import KUSTOMIZE, changed_lines
+
+    kustomize = find_tool("kustomize")
+    prefix = registries.unique("krm-mirror")
+    target = f"{registries.source.host}/{prefix}"
+    digests = {}
+    for image in ("docker.io/library/nginx:1.27", "quay.io/prometheus/node-exporter:v1.8.2",
+                  "docker.io/library/busybox:1.36",
+                  "us-docker.pkg.dev/palette-images/tools/backup:2.1"):
+        repo, tag = image.rsplit(":", 1)
+        digests[image] = registries.push_source(f"{prefix}/{repo}", tag, image)
+    config = tmp_path / "registries.yaml"
+    config.write_text(f'imageReplacementRules:\n  "all": "{target}"\n'
+                      f"registries:\n  {registries.source.host}:\n    plainHTTP: true\n")
+    shutil.copytree(KUSTOMIZE / "base", tmp_path / "base")
+    shutil.copytree(KUSTOMIZE / "krm-function", tmp_path / "fn")
+    function = tmp_path / "fn" / "registry-rewrite.yaml"
+    text = function.read_text()
+    start = text.index("  imageReplacementRules: |")
+    function.write_text(text[:start] + f'  imageReplacementRules: |\n    "all": "{target}"\n')
+    build = [kustomize, "build", "--enable-alpha-plugins", "--enable-exec", str(tmp_path / "fn")]
+    plain = run_tool(build, tool_env(REGISTRY_REWRITE_CONFIG=str(config)))
+    assert plain.returncode == 0, plain.stderr
+    pinned = run_tool(build, tool_env(REGISTRY_REWRITE_CONFIG=str(config),
+                                      REGISTRY_REWRITE_PIN_DIGESTS="true"))
+    assert pinned.returncode == 0, pinned.stderr
+    found = [m.strip().strip('"') for m in re.findall(r"^\s*-?\s*image: (.+)$", pinned.stdout,
+                                                        re.MULTILINE)]
+    # the fixture's four images, in its order, each pinned to the digest it was built with
+    assert found == [f"{target}/{image}@{digest}" for image, digest in digests.items()]
+    changed = changed_lines(plain.stdout, pinned.stdout)
+    assert len(changed) == 8 and all("image:" in line for line in changed), changed
