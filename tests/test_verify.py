@@ -139,10 +139,12 @@ def test_auth_tls_and_unreachable_are_distinct_errors_without_secrets(
 # --- the rewrite route ---------------------------------------------------------
 
 def test_route_verify_writes_nothing_when_a_reference_is_missing(
-        registries: Registries, synced: Scenario) -> None:
+        registries: Registries, synced: Scenario, tmp_path: Path) -> None:
     never = f"{registries.source.host}/{registries.unique('never-synced')}:1"
     stream = synced.stream + b"---\n" + pod("late", [never]).encode()
-    result = run_cli(["-c", str(synced.config), "--verify"], stream, env=synced.env)
+    report = tmp_path / "report.json"
+    result = run_cli(["-c", str(synced.config), "--verify", "--report", str(report)], stream,
+                     env=synced.env)
     assert_no_traceback(result)
     assert result.returncode == 1
     assert result.stdout == b""
@@ -150,6 +152,10 @@ def test_route_verify_writes_nothing_when_a_reference_is_missing(
                                "spec.containers[0].image: ") and "does not serve this tag" in line
                for line in stderr_lines(result))
     assert stderr_lines(result)[-1].endswith("; no manifest was written")
+    # the report is still written: what the mirror serves, and null where it serves nothing
+    entries = json.loads(report.read_text())["images"]
+    assert [e["digest"] for e in entries] == [
+        *(synced.digests[k] for k in ("single", "multi", "pinned", "bare")), None]
 
     ok = run_cli(["-c", str(synced.config), "--verify"], synced.stream, env=synced.env)
     assert ok.returncode == 0, ok.stderr.decode()

@@ -49,14 +49,14 @@ class VerifyStage:
         checked = check_occurrences(end.occurrences, self.config, self.options)
         self.checked = checked
         end.diagnostics += checked.diagnostics
+        pins = checked.pins if checked.ok else {}
+        if end.report is not None:  # written even when the manifests are withheld
+            add_to_report(end.report, pins, checked.digests)
         if not checked.ok:
             end.withhold = checked.summary
             return
-        if checked.pins:
-            for doc in self.documents:
-                pin_edits(doc, checked.pins)
-        if end.report is not None:
-            add_to_report(end.report, checked.pins, checked.digests)
+        for doc in self.documents if pins else ():
+            pin_edits(doc, pins)
 
 
 def _pattern(pins: Mapping[str, str]) -> re.Pattern[str]:
