@@ -448,3 +448,27 @@ def test_kustomize_krm_function_pins_digests(registries: Registries, tmp_path: P
     assert found == [f"{target}/{image}@{digest}" for image, digest in digests.items()]
     changed = changed_lines(plain.stdout, pinned.stdout)
     assert len(changed) == 8 and all("image:" in line for line in changed), changed
+
+
+def test_a_registry_that_never_answers_times_out_per_request(tmp_path: Path) -> None:
+    """A socket on 127.0.0.1 that accepts connections and says nothing."""
+    import socket
+    import time
+
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        host = f"127.0.0.1:{silent.getsockname()[1]}"
+        config = tmp_path / "rules.yaml"
+        config.write_text(f'imageReplacementRules:\n  "all": "{host}/mirror"\n'
+                          f"registries:\n  {host}:\n    plainHTTP: true\n")
+        started = time.monotonic()
+        result = run_cli(["verify", "-c", str(config), "--timeout", "2", "--retries", "0"],
+                         pod("p", ["nginx:1", "busybox:1"]))
+        elapsed = time.monotonic() - started
+    assert_no_traceback(result)
+    assert result.returncode == 1
+    [error] = errors(result)
+    assert error.startswith(f"registry-rewrite: error: verify: {host}: temporary registry "
+                            "failure: no answer within 2s (2 references not checked")
+    assert elapsed < 15  # both asked at once, each given up after 2 s
