@@ -286,15 +286,15 @@ def test_helm3_post_renderer_verify_fails_the_render(
     assert "no manifest was written" in result.stderr
 
 
-def test_kustomize_krm_function_verify_fails_the_build(
-        registries: Registries, tmp_path: Path) -> None:
+def krm_function(registries: Registries, tmp_path: Path, target: str) -> tuple[Path, Path]:
+    """fixtures/kustomize's exec KRM function with every image sent to `target` on
+    the plain-HTTP registry: (the kustomization, the configuration with its
+    connection settings, for REGISTRY_REWRITE_CONFIG)."""
     import shutil
 
     from test_kustomize import KUSTOMIZE
 
-    kustomize = find_tool("kustomize")
-    target = f"{registries.source.host}/{registries.unique('empty-mirror')}"
-    config = tmp_path / "registries.yaml"  # connection settings; the rules are below
+    config = tmp_path / "registries.yaml"
     config.write_text(f'imageReplacementRules:\n  "all": "{target}"\n'
                       f"registries:\n  {registries.source.host}:\n    plainHTTP: true\n")
     shutil.copytree(KUSTOMIZE / "base", tmp_path / "base")
@@ -303,10 +303,18 @@ def test_kustomize_krm_function_verify_fails_the_build(
     text = function.read_text()
     start = text.index("  imageReplacementRules: |")
     function.write_text(text[:start] + f'  imageReplacementRules: |\n    "all": "{target}"\n')
+    return tmp_path / "fn", config
+
+
+def test_kustomize_krm_function_verify_fails_the_build(
+        registries: Registries, tmp_path: Path) -> None:
+    kustomize = find_tool("kustomize")
+    target = f"{registries.source.host}/{registries.unique('empty-mirror')}"
+    kustomization, config = krm_function(registries, tmp_path, target)
     # a kustomize exec function gets no arguments: the environment switches verify on
     env = tool_env(REGISTRY_REWRITE_CONFIG=str(config), REGISTRY_REWRITE_VERIFY="true")
     result = run_tool([kustomize, "build", "--enable-alpha-plugins", "--enable-exec",
-                       str(tmp_path / "fn")], env)
+                       str(kustomization)], env)
     assert result.returncode != 0
     assert result.stdout == ""
     assert (f"registry-rewrite: error: document 0 (Deployment/web), "
@@ -414,9 +422,7 @@ def test_missing_skopeo_fails_closed_with_how_to_install_it(tmp_path: Path) -> N
 
 
 def test_kustomize_krm_function_pins_digests(registries: Registries, tmp_path: Path) -> None:
-    import shutil
-
-    from test_kustomize import KUSTOMIZE, changed_lines
+    from test_kustomize import changed_lines
 
     kustomize = find_tool("kustomize")
     prefix = registries.unique("krm-mirror")
@@ -427,16 +433,8 @@ def test_kustomize_krm_function_pins_digests(registries: Registries, tmp_path: P
                   "us-docker.pkg.dev/palette-images/tools/backup:2.1"):
         repo, tag = image.rsplit(":", 1)
         digests[image] = registries.push_source(f"{prefix}/{repo}", tag, image)
-    config = tmp_path / "registries.yaml"
-    config.write_text(f'imageReplacementRules:\n  "all": "{target}"\n'
-                      f"registries:\n  {registries.source.host}:\n    plainHTTP: true\n")
-    shutil.copytree(KUSTOMIZE / "base", tmp_path / "base")
-    shutil.copytree(KUSTOMIZE / "krm-function", tmp_path / "fn")
-    function = tmp_path / "fn" / "registry-rewrite.yaml"
-    text = function.read_text()
-    start = text.index("  imageReplacementRules: |")
-    function.write_text(text[:start] + f'  imageReplacementRules: |\n    "all": "{target}"\n')
-    build = [kustomize, "build", "--enable-alpha-plugins", "--enable-exec", str(tmp_path / "fn")]
+    kustomization, config = krm_function(registries, tmp_path, target)
+    build = [kustomize, "build", "--enable-alpha-plugins", "--enable-exec", str(kustomization)]
     plain = run_tool(build, tool_env(REGISTRY_REWRITE_CONFIG=str(config)))
     assert plain.returncode == 0, plain.stderr
     pinned = run_tool(build, tool_env(REGISTRY_REWRITE_CONFIG=str(config),
