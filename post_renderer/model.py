@@ -44,6 +44,7 @@ class Occurrence(NamedTuple):
     pod_spec_path: str = ""
     pulled: bool = False  # its resource's own pods pull it (not handed on in env or args)
     places: tuple[PullPlace, ...] = ()  # where those pods take pull secrets, outside PodSpecs
+    line: int | None = None  # 1-based line of the image value in the input
 
     @property
     def final(self) -> str:

@@ -133,9 +133,9 @@ def _diagnostics(checks: Sequence[Check], occurrences: Sequence[Occurrence],
         check = by_text.get(text)
         for occurrence in fields if check else ():
             assert check is not None
-            document, label, path = where(occurrence)
+            document, label, path, line = where(occurrence)
             result.append((position.get(id(occurrence), -1), Diagnostic(
-                "error", check.problem, document, label, path)))
+                "error", check.problem, document, label, path, line=line)))
     diagnostics = [d for _, d in sorted(result, key=lambda pair: pair[0])]
     for host, host_checks in failed.by_host.items():
         error = host_checks[0].error

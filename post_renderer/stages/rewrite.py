@@ -163,7 +163,7 @@ class RewriteStage:
         doc.occurrences.append(Occurrence(
             doc.index, image.resource, image.path, reference, rewritten, rule,
             pod_spec.node if pod_spec else None, pod_spec.path if pod_spec else "",
-            pulled=image.pulled, places=image.pull_secrets))
+            pulled=image.pulled, places=image.pull_secrets, line=_line(doc, value)))
 
 
 def _line(doc: Document, value: Any) -> int | None:

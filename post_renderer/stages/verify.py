@@ -187,9 +187,9 @@ def summary(checks: Sequence[Check], source: str) -> str:
             f"{counts[FAILED]} not checked ({source})")
 
 
-def where(occurrence: Occurrence) -> tuple[int | None, str, str]:
-    """(document, Kind/name, field path) of a field, for a diagnostic; a pack's
-    `content.images` entry has no document and names its key path instead."""
+def where(occurrence: Occurrence) -> tuple[int | None, str, str, int | None]:
+    """(document, Kind/name, field path, input line) of a field, for a diagnostic;
+    a pack's `content.images` entry has no document and names its key path instead."""
     if occurrence.document < 0:
-        return None, "", occurrence.path
-    return occurrence.document, occurrence.label, occurrence.path
+        return None, "", occurrence.path, None
+    return occurrence.document, occurrence.label, occurrence.path, occurrence.line
