@@ -391,7 +391,13 @@ def test_helm4_plugin_verify_fails_the_render(registries: Registries, tmp_path: 
     ("{not json", "not a lock file (invalid JSON"),
     ('{"lockVersion": 9, "images": []}', "not a lock file of this version"),
     ('{"lockVersion": 1, "images": [{"source": "a", "destination": "Bad Ref", '
-     '"digest": "sha256:00", "when": "x"}]}', "images[0].destination: "),
+     f'"digest": "sha256:{64 * "0"}", "when": "x"}}]}}', "images[0].destination: "),
+    ('{"lockVersion": 1, "images": [{"source": "a", "destination": "m.io/a:1", '
+     '"digest": "sha256:00 evil", "when": "x"}]}', "images[0].digest: not a sha256 digest"),
+    ('{"lockVersion": 1, "images": [' + ", ".join(
+        f'{{"source": "a", "destination": "m.io/a:1", "digest": "sha256:{64 * d}", '
+        '"when": "x"}' for d in "01") + "]}",
+     "images[1]: m.io/a:1 is locked twice, to different digests"),
 ])
 def test_a_broken_lock_file_is_a_usage_error_before_anything_is_written(
         tmp_path: Path, content: str, reason: str) -> None:

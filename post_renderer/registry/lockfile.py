@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
@@ -21,7 +22,7 @@ from ..rewrite.reference import ReferenceError, parse_reference
 from .errors import ImageMissing
 
 LOCK_VERSION = 1
-_DIGEST_PREFIX = "sha256:"
+_DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
 
 
 class LockError(ValueError):
@@ -57,19 +58,25 @@ def read_lock(path: str) -> list[Locked]:
             or not isinstance(doc.get("images"), list):
         raise LockError(f"--lock {path}: not a lock file of this version "
                         f"(expected lockVersion {LOCK_VERSION} and an images list)")
-    entries = []
+    entries: list[Locked] = []
     for i, entry in enumerate(doc["images"]):
         if not isinstance(entry, Mapping) or not all(
                 isinstance(entry.get(k), str) for k in Locked._fields):
             raise LockError(f"--lock {path}: images[{i}]: expected the strings "
                             f"{', '.join(Locked._fields)}")
-        if not entry["digest"].startswith(_DIGEST_PREFIX):
+        if not _DIGEST.fullmatch(entry["digest"]):
+            # it is written into the manifests as it is: sha256 and 64 hex digits only
             raise LockError(f"--lock {path}: images[{i}].digest: not a sha256 digest")
         try:
             parse_reference(entry["destination"])
         except ReferenceError as err:
             raise LockError(f"--lock {path}: images[{i}].destination: {err}") from None
-        entries.append(Locked(*(str(entry[k]) for k in Locked._fields)))
+        locked = Locked(*(str(entry[k]) for k in Locked._fields))
+        if any(e.destination == locked.destination and e.digest != locked.digest
+               for e in entries):
+            raise LockError(f"--lock {path}: images[{i}]: {locked.destination} is locked "
+                            "twice, to different digests")
+        entries.append(locked)
     return entries
 
 
