@@ -36,6 +36,7 @@ def test_the_full_names_still_work() -> None:
 @pytest.mark.parametrize(("args", "usage"), [
     (["help"], b"usage: registry-rewrite [-h]"),
     (["help", "images"], b"usage: registry-rewrite images [-h]"),
+    (["help", "verify"], b"usage: registry-rewrite verify [-h]"),
 ])
 def test_help_is_a_subcommand(args: list[str], usage: bytes) -> None:
     result = run_cli(args)
@@ -47,8 +48,9 @@ def test_help_is_a_subcommand(args: list[str], usage: bytes) -> None:
 def test_help_of_an_unknown_command_is_a_usage_error() -> None:
     result = run_cli(["help", "rewrite"])
     assert result.returncode == 2
-    assert result.stderr.decode() == ("registry-rewrite: usage error: help rewrite: there is only "
-                                      "`registry-rewrite help` and `registry-rewrite help images`\n")
+    assert result.stderr.decode() == (
+        "registry-rewrite: usage error: help rewrite: there is only `registry-rewrite help` "
+        "and `registry-rewrite help COMMAND` for images, sync, verify, auth\n")
 
 
 def test_version_is_the_package_version() -> None:

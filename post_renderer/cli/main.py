@@ -90,12 +90,16 @@ def open_report(args: argparse.Namespace, report: Reporter) -> TextIO | None | i
         return EXIT_USAGE
 
 
+SUBCOMMANDS = ("images", "sync", "verify", "auth")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["help"]:  # the subcommand, never a configuration file called "help"
-        if argv[1:] not in ([], ["images"]):
+        if argv[1:] not in ([], *([c] for c in SUBCOMMANDS)):
             print(f"{PROG}: usage error: help {' '.join(argv[1:])}: there is only "
-                  f"`{PROG} help` and `{PROG} help images`", file=sys.stderr)
+                  f"`{PROG} help` and `{PROG} help COMMAND` for "
+                  f"{', '.join(SUBCOMMANDS)}", file=sys.stderr)
             return EXIT_USAGE
         argv = [*argv[1:], "--help"]
     if argv[:1] == ["images"]:
