@@ -46,6 +46,10 @@ def add_check_options(parser: argparse.ArgumentParser, route: bool) -> None:
                        f"registry; otherwise ask the registry and write FILE (or ${ENV_LOCK})")
     group.add_argument("--lock-update", action="store_true",
                        help="ask the registry even though the --lock FILE exists, and rewrite it")
+    if route:
+        # The route's command line stays plain (cli/quick.py reads it without
+        # argparse): it asks with the defaults below, which `verify` can change.
+        return
     group.add_argument("-j", "--jobs", type=int, default=DEFAULT_JOBS, metavar="N",
                        help=f"ask the registry about up to N references at once "
                        f"(default: {DEFAULT_JOBS})")
@@ -80,7 +84,10 @@ def check_options(args: argparse.Namespace, command: bool = False) -> Options | 
         raise ConfigError("--lock-update needs --lock FILE")
     if not (verify or pin or args.lock):
         return None
-    if args.jobs < 1 or not args.timeout > 0 or args.retries < 0:
+    jobs = getattr(args, "jobs", DEFAULT_JOBS)
+    timeout = getattr(args, "timeout", DEFAULT_TIMEOUT)
+    retries = getattr(args, "retries", DEFAULT_RETRIES)
+    if jobs < 1 or not timeout > 0 or retries < 0:
         raise ConfigError("--jobs must be at least 1, --timeout more than 0 and --retries "
                           "at least 0")
     from ..stages.resolve import Options
@@ -92,5 +99,4 @@ def check_options(args: argparse.Namespace, command: bool = False) -> Options | 
             read_lock(args.lock)  # a broken lock file is a usage error, found up front
         except LockError as err:
             raise ConfigError(str(err)) from None
-    return Options(verify, pin, args.lock, args.lock_update, args.jobs, args.timeout,
-                   args.retries, command)
+    return Options(verify, pin, args.lock, args.lock_update, jobs, timeout, retries, command)

@@ -24,6 +24,8 @@ OPTIONS = {
     "--error-log": ("error_log", "value"), "--allow": ("allow", "append"),
     "--report": ("report", "value"), "--plain-http": ("plain_http", "append"),
     "--skip-tls-verify": ("skip_tls_verify", "append"), "--ca-file": ("ca_file", "append"),
+    "--verify": ("verify", "flag"), "--pin-digests": ("pin_digests", "flag"),
+    "--lock": ("lock", "value"), "--lock-update": ("lock_update", "flag"),
 }
 POSITIONAL = "config_object"
 
