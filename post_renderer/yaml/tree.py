@@ -32,6 +32,14 @@ _NUMBER = re.compile(
     r"|[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*(?:[eE][-+][0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"
 )
 _PROPERTIES = re.compile(r"(?:[&!][^\s]*\s+)*")
+# Deeper than any Kubernetes object.  libyaml's flow-level bookkeeping makes
+# each token inside flow collections cost their depth, so unbounded flow
+# nesting would be quadratic; block nesting is linear, and bounded as
+# Kubernetes' own decoder bounds it (go-yaml: "exceeded max depth of 10000").
+MAX_FLOW_DEPTH = 1000
+MAX_DEPTH = 10_000
+# Entries merge keys may copy, beyond ten per byte of text.
+MERGE_BUDGET = 100_000
 
 
 class Scalar(str):
@@ -225,6 +233,7 @@ def _build(text: str, parser: Any, offset: int, spans: dict[int, NodeSpan] | Non
     )
 
     anchors: dict[str, Any] = {}
+    budget = MERGE_BUDGET + 10 * len(text)
     # Each frame: [container, pending key (None: a key comes next), line of that key].
     stack: list[list[Any]] = []
     root: Any = None
@@ -242,7 +251,10 @@ def _build(text: str, parser: Any, offset: int, spans: dict[int, NodeSpan] | Non
                     and frame[0].__class__ is dict:
                 # A mapping key: a plain str is enough (its line is kept for
                 # a duplicate-key message); only values need a span.
-                frame[1] = event.value
+                key = event.value
+                if key == "<<" and not event.style and event.ctag in _MERGE_TAGS:
+                    key = MERGE
+                frame[1] = key
                 frame[2] = event.start_mark.line
                 continue
             mark = event.start_mark
@@ -259,16 +271,21 @@ def _build(text: str, parser: Any, offset: int, spans: dict[int, NodeSpan] | Non
             container: Any = {} if cls is MappingStartEvent else []
             if event.anchor is not None:
                 anchors[event.anchor] = container
-            frame = [container, None, event.start_mark.line]
-            if spans is not None:
-                frame.append(event)  # its span is recorded at its end event
+            if len(stack) >= MAX_FLOW_DEPTH and (
+                    event.flow_style or len(stack) >= MAX_DEPTH):
+                _too_deep(stack, event)
+            # [container, pending key, its line, merge keys met (None: none),
+            #  its start event (its span is recorded at its end event)]
+            frame = [container, None, event.start_mark.line, None, event]
             stack.append(frame)
             continue
         elif cls is MappingEndEvent or cls is SequenceEndEvent:
             popped = stack.pop()
             node = popped[0]
+            if popped[3] is not None:
+                budget = _merge(node, popped[3], stack, budget)
             if spans is not None:
-                spans[id(node)] = _node_span(text, popped[3], offset, event.end_mark.index + offset)
+                spans[id(node)] = _node_span(text, popped[4], offset, event.end_mark.index + offset)
             frame = stack[-1] if stack else None
         elif cls is AliasEvent:
             if event.anchor not in anchors:
@@ -294,11 +311,65 @@ def _build(text: str, parser: Any, offset: int, spans: dict[int, NodeSpan] | Non
             frame[2] = event.start_mark.line
         else:
             key = frame[1]
-            if key in parent:
+            if key is MERGE:
+                if frame[3] is None:
+                    frame[3] = []
+                frame[3].append((len(parent), node, frame[2]))
+            elif key in parent:
                 raise LocateError(f"duplicate key {key!r}", frame[2])
-            parent[key] = node
+            else:
+                parent[key] = node
             frame[1] = None
     return Located(root, spans or {})
+
+
+def _too_deep(stack: list[list[Any]], event: Any) -> None:
+    """Refuse a collection opened too deep (flow ones count from the first)."""
+    if len(stack) >= MAX_DEPTH:
+        limit = f"{MAX_DEPTH} levels"
+    else:
+        limit = f"{MAX_FLOW_DEPTH} levels of flow collections ([…], {{…}})"
+    raise LocateError(f"nested deeper than {limit}; refused (no Kubernetes object is)",
+                      event.start_mark.line)
+
+
+def _merge(mapping: dict[Any, Any], merges: list[tuple[int, Any, int]],
+           stack: list[list[Any]], budget: int) -> int:
+    """Resolve the merge keys of a finished mapping in place, as Kubernetes'
+    decoder (sigs.k8s.io/yaml, go-yaml v2) does: keys are applied in document
+    order, a merge overwriting the keys before it and overwritten by the keys
+    after it; in a list of mappings the earlier ones win.
+
+    The merged values are the anchored nodes themselves (shared, like an
+    alias), so an image inherited this way is edited where it is written.
+    Returns what is left of the copy budget that keeps `<<: [*a, *a, …]`
+    bombs linear in the text.
+    """
+    explicit = list(mapping.items())
+    mapping.clear()
+    pending = iter(merges)
+    merge = next(pending, None)
+    for position in range(len(explicit) + 1):
+        while merge is not None and merge[0] == position:
+            _, source, line = merge
+            sources = source if isinstance(source, list) else [source]
+            for part in reversed(sources):
+                if not isinstance(part, dict):
+                    raise LocateError("a merge key (<<) needs a mapping or a list of "
+                                      "mappings", line)
+                if any(part is open_[0] for open_ in stack):
+                    raise LocateError("a merge key (<<) refers to a mapping that contains "
+                                      "it", line)
+                budget -= len(part)
+                if budget < 0:
+                    raise LocateError("merge keys (<<) copy too many entries (an alias "
+                                      "bomb?)", line)
+                mapping.update(part)
+            merge = next(pending, None)
+        if position < len(explicit):
+            key, value = explicit[position]
+            mapping[key] = value
+    return budget
 
 
 def _node_span(text: str, event: Any, offset: int, end: int) -> NodeSpan:
@@ -309,11 +380,24 @@ def _node_span(text: str, event: Any, offset: int, end: int) -> NodeSpan:
     return NodeSpan(start + 1 if flow else start, flow, end)
 
 
+class _MergeKey:
+    """The YAML merge key `<<` (plain, untagged or `!!merge`): resolved, never kept."""
+
+    def __repr__(self) -> str:
+        return "<<"
+
+
+MERGE = _MergeKey()
+_MERGE_TAGS = frozenset({None, "tag:yaml.org,2002:merge"})
+
+
 class _Unhashable:
     """Stands in for a non-scalar mapping key (rare in manifests)."""
 
 
 def _key(node: Any) -> Any:
+    if isinstance(node, Scalar) and node == "<<" and not node.style:
+        return MERGE  # an anchored `&a <<` is still the merge key
     if isinstance(node, str):
         return str(node)
     return _Unhashable()
