@@ -151,10 +151,11 @@ def test_nul_byte() -> None:
         "unacceptable character #x0000: control characters are not allowed"]
 
 
-def test_pre_parse_test_tells_api_groups_apart() -> None:
-    """A core Service shares its kind with Knative's row, but not its group:
+def test_pre_parse_test_decodes_only_what_could_hold_an_image() -> None:
+    """A Service without `image` text (core or Knative) cannot hold an image:
     it is never decoded (its NUL byte is not ours to judge).  A Crossplane
-    Provider has no `image` text, yet its group's row sends it to the parser."""
+    Provider has no `image` text, yet its row's `package` field sends it to
+    the parser."""
     service = b"apiVersion: v1\nkind: Service\nmetadata:\n  name: \"s\x00\"\n"
     provider = (b"apiVersion: pkg.crossplane.io/v1\nkind: Provider\nmetadata:\n"
                 b"  name: p\nspec:\n  package: xpkg.upbound.io/crossplane/provider-aws:v1\n")
@@ -162,8 +163,12 @@ def test_pre_parse_test_tells_api_groups_apart() -> None:
     data = b"---\n" + service + b"---\n" + provider
     check(run_cli(ARGS, data), data, exit_code=0, rewritten=1)
     data = b"---\n" + knative + b"---\n" + provider
+    check(run_cli(ARGS, data), data, exit_code=0, rewritten=1)
+    with_image = knative.replace(b"metadata:", b"spec: {template: {spec: {containers: "
+                                 b"[{image: quay.io/k:1}]}}}\nmetadata:")
+    data = b"---\n" + with_image + b"---\n" + provider
     lines = check(run_cli(ARGS, data), data, exit_code=1, rewritten=1)
-    assert [line.split(": ", 2)[2][:20] for line in errors(lines)] == ["document 0, line 5: "]
+    assert [line.split(": ", 2)[2][:20] for line in errors(lines)] == ["document 0, line 6: "]
 
 
 def test_core_config_map_is_never_parsed_unless_a_row_asks(tmp_path: Path) -> None:

@@ -25,6 +25,9 @@ from .walk import ImageField
 # "image" in any case, spelled out: re.IGNORECASE made this the costliest
 # pattern to compile at start-up.
 _FLAG = re.compile(r"--?[A-Za-z0-9-]*[Ii][Mm][Aa][Gg][Ee][A-Za-z0-9-]*=(?=.)")
+# ASCII case only (str.upper() maps `ı` to `I`): the pre-parse test must be
+# able to see every name this matches in the raw bytes.
+_IMAGE_WORD = re.compile(r"[Ii][Mm][Aa][Gg][Ee]")
 _SIMPLE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 _OPAQUE_KEYS = frozenset({"data", "binaryData", "stringData"})
 
@@ -87,7 +90,7 @@ def find_uncovered(
             if not isinstance(node, dict):
                 continue
             name = node.get("name")
-            if (isinstance(name, str) and "IMAGE" in name.upper() and "value" in node
+            if (isinstance(name, str) and _IMAGE_WORD.search(name) and "value" in node
                     and _candidate(node["value"], covered, skip_values)):
                 yield ImageField(join_path(path, "value"), node["value"], resource)
             for key, value in node.items():
