@@ -21,6 +21,7 @@ from ..yaml.tree import Scalar
 from .paths import join_path
 from .sniff import OPAQUE_KINDS
 from .walk import ImageField
+from .walk import resources as resources  # the iterative walk; rewrite imports it here
 
 # "image" in any case, spelled out: re.IGNORECASE made this the costliest
 # pattern to compile at start-up.
@@ -42,18 +43,6 @@ def _is_reference(text: str) -> bool:
     except ReferenceError:
         return False
     return True
-
-
-def resources(root: Any, prefix: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
-    """Each resource of a document: the document itself, or each List item."""
-    if not isinstance(root, dict):
-        return
-    kind = root.get("kind")
-    if isinstance(kind, str) and kind.endswith("List") and isinstance(root.get("items"), list):
-        for i, item in enumerate(root["items"]):
-            yield from resources(item, join_path(prefix, f"items[{i}]"))
-    else:
-        yield prefix, root
 
 
 def find_uncovered(

@@ -394,6 +394,9 @@ _MERGE_TAGS = frozenset({None, "tag:yaml.org,2002:merge"})
 class _Unhashable:
     """Stands in for a non-scalar mapping key (rare in manifests)."""
 
+    def __repr__(self) -> str:
+        return "<complex key>"
+
 
 def _key(node: Any) -> Any:
     if isinstance(node, Scalar) and node == "<<" and not node.style:
