@@ -11,7 +11,8 @@ from what it meant.  Properties checked, so a finding is a failed property:
 input is a rules file.  Loading it either succeeds or raises ConfigError (no
 other exception escapes), the message is one line, and it never contains the
 canary password `Pa55CANARYw0rd`, wherever the fuzzer put it on a `password`
-or `username` line.
+or `username` line (the file is fixed; an env var reference gives the canary
+too).
 
 `--target pullsecrets` (seeds: every fixture manifest): the input is one
 document.  For each mapping found at a PodSpec path, `add_pull_secrets`
@@ -40,9 +41,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 with atheris.instrument_imports(include=["post_renderer"]):
-    from post_renderer.config import ConfigError, build_config
-    from post_renderer.locate import LocateError, locate
-    from post_renderer.pullsecrets import KEY, add_pull_secrets, find_node
+    from post_renderer.config.load import ConfigError, build_config
+    from post_renderer.diagnostics import Diagnostic
+    from post_renderer.stages.pullsecrets import KEY, add_pull_secrets, find_node
+    from post_renderer.yaml.tree import LocateError, locate
 
 CANARY = "Pa55CANARYw0rd"
 ENVIRON = {"REGISTRY_PASSWORD": CANARY, "REGISTRY_USER": "robot"}
@@ -58,7 +60,7 @@ def check_config(data: bytes) -> None:
     try:
         build_config(str(CONFIG), environ=ENVIRON)
     except ConfigError as err:
-        message = str(err)
+        message = Diagnostic("error", f"configuration: {err}").format()  # as the CLI says it
         assert "\n" not in message, f"multi-line message: {message!r}"
         if CANARY.encode() in data and _only_on_secret_lines(data):
             assert CANARY not in message, f"password echoed: {message!r}"
