@@ -414,3 +414,148 @@ def test_output_integrity_stderr_closed(document: str, code: int) -> None:
     assert closed.returncode == opened.returncode == code
     assert closed.stdout == opened.stdout
     assert b"registry-rewrite" not in closed.stdout
+
+
+# --- the gate: what the audit finds counts ------------------------------------------
+
+def test_gate_counts_audit_found_values() -> None:
+    """Under --allow an image in a field no extractor knows (an unknown CRD's
+    field, a `*_IMAGE` env value, an image flag) is an offender, not a warning."""
+    widget = ("apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\nspec:\n"
+              "  image: quay.io/w:1\n  env: [{name: X_IMAGE, value: quay.io/e:1}]\n"
+              "  args: [--some-image=quay.io/f:1]\n  ok: {image: mirror.example.com/fine:1}\n")
+    result = run_cli(ARGS, widget)
+    assert result.returncode == 1
+    assert [line.split(", ", 1)[1].split(":", 1)[0] for line in errors(result)] == [
+        "spec.image", "spec.env[0].value", "spec.args[0]"]
+    assert all("is not under an allowed prefix" in line for line in errors(result))
+    assert result.stdout.decode() == widget  # nothing rewritten without --rewrite-unknown
+
+
+# --- every configuration route honours or refuses every setting ------------------
+
+WIDGET = ("apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n"
+          "spec: {runner: quay.io/w:1}\n")
+EXTRACTORS = "extractors:\n- {kind: Widget, paths: [spec.runner]}\n"
+
+
+@pytest.mark.parametrize("obj", [
+    "imageReplacementRules: {all: mirror.example.com}\n" + EXTRACTORS,
+    "apiVersion: example.com/v1\nkind: Cfg\nmetadata: {name: x}\n"
+    "imageReplacementRules: {all: mirror.example.com}\n" + EXTRACTORS,
+], ids=["rules-file-shape", "top-level-of-an-object"])
+def test_config_routes_positional_object_honours_extractors(tmp_path: Path, obj: str) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text(obj)
+    result = run_cli([str(path)], WIDGET)
+    assert result.returncode == 0, result.stderr.decode()
+    assert f"runner: {MIRROR}/quay.io/w:1" in result.stdout.decode()
+
+
+@pytest.mark.parametrize("setting, expected", [
+    ("allow: [mirror.example.com]\n", "is not under an allowed prefix"),
+    ("pullSecret: regcred\n", None),
+])
+def test_config_routes_positional_object_honours_settings(
+        tmp_path: Path, setting: str, expected: str | None) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text("apiVersion: example.com/v1\nkind: Cfg\nmetadata: {name: x}\n"
+                    "imageReplacementRules: {docker.io: mirror.example.com/hub}\n" + setting)
+    result = run_cli([str(path)], POD)
+    if expected:
+        assert result.returncode == 1 and any(expected in line for line in errors(result))
+    else:
+        result = run_cli([str(path)], POD.replace("quay.io/a:1", "nginx:1"))
+        assert result.returncode == 0, result.stderr.decode()
+        assert "imagePullSecrets" in result.stdout.decode()
+
+
+@pytest.mark.parametrize("section", ["spec", "data"])
+def test_config_routes_refuse_extractors_where_not_read(tmp_path: Path, section: str) -> None:
+    kind = "ConfigMap" if section == "data" else "Cfg"
+    path = tmp_path / "config.yaml"
+    path.write_text(f"apiVersion: v1\nkind: {kind}\nmetadata: {{name: x}}\n{section}:\n"
+                    "  imageReplacementRules: '{all: mirror.example.com}'\n"
+                    "  extractors: '[]'\n")
+    result = run_cli([str(path)], WIDGET)
+    assert result.returncode == 2
+    assert any("unknown key 'extractors'" in line for line in errors(result))
+
+
+def test_config_routes_function_config_honours_extractors() -> None:
+    resource_list = (
+        "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n"
+        "- {apiVersion: example.com/v1, kind: Widget, metadata: {name: w}, "
+        "spec: {runner: 'quay.io/w:1'}}\nfunctionConfig:\n  apiVersion: example.com/v1\n"
+        "  kind: Cfg\n  metadata: {name: x}\n  imageReplacementRules: {all: mirror.example.com}\n"
+        "  extractors:\n  - {kind: Widget, paths: [spec.runner]}\n")
+    result = run_cli([], resource_list)
+    assert result.returncode == 0, result.stderr.decode()
+    assert f"runner: '{MIRROR}/quay.io/w:1'" in result.stdout.decode()
+
+
+# --- imagePullSecrets over every existing form ----------------------------------
+
+PULL_SPEC = "  containers:\n  - {name: c, image: quay.io/a:1}\n"
+PULL_FORMS = {
+    "empty": "spec:\n  imagePullSecrets:\n" + PULL_SPEC,
+    "empty-with-comment": "spec:\n  imagePullSecrets: # none\n" + PULL_SPEC,
+    "null": "spec:\n  imagePullSecrets: null\n" + PULL_SPEC,
+    "tilde": "spec:\n  imagePullSecrets: ~\n" + PULL_SPEC,
+    "tag-null": "spec:\n  imagePullSecrets: !!null\n" + PULL_SPEC,
+    "tag-null-null": "spec:\n  imagePullSecrets: !!null null\n" + PULL_SPEC,
+    "bare-anchor": "spec:\n  imagePullSecrets: &a\n" + PULL_SPEC,
+    "tagged-flow": "spec:\n  imagePullSecrets: !!seq [{name: x}]\n" + PULL_SPEC,
+    "anchored-flow": "spec:\n  imagePullSecrets: &l [{name: x}]\n" + PULL_SPEC,
+    "empty-flow": "spec:\n  imagePullSecrets: []\n" + PULL_SPEC,
+    "block": "spec:\n  imagePullSecrets:\n  - name: x\n" + PULL_SPEC,
+    "tagged-block": "spec:\n  imagePullSecrets: !!seq\n  - name: x\n" + PULL_SPEC,
+    "anchored-block": "spec:\n  imagePullSecrets: &l\n  - name: x\n" + PULL_SPEC,
+    "quoted-key": 'spec:\n  "imagePullSecrets": null\n' + PULL_SPEC,
+    "merged": "spec:\n  <<: {imagePullSecrets: null}\n" + PULL_SPEC,
+    "flow-spec-tag-null": "spec: {imagePullSecrets: !!null , containers: "
+                          "[{name: c, image: quay.io/a:1}]}\n",
+    "flow-spec-empty-anchor": "spec: {imagePullSecrets: &a , containers: "
+                              "[{name: c, image: quay.io/a:1}]}\n",
+    # the value belongs to another field too: an error, never a change to that field
+    "anchor-used-elsewhere": "spec:\n  imagePullSecrets: &a null\n  nodeName: *a\n" + PULL_SPEC,
+    "alias-of-a-null": "spec:\n  nodeName: &a null\n  imagePullSecrets: *a\n" + PULL_SPEC,
+    "alias-of-a-list": "spec:\n  tolerations: &t []\n  imagePullSecrets: *t\n" + PULL_SPEC,
+}
+
+
+@pytest.mark.parametrize("form", sorted(PULL_FORMS))
+def test_pull_secrets_into_every_existing_form(tmp_path: Path, form: str) -> None:
+    """Valid YAML that kubectl reads with the secret added and every other
+    field as it was, or an error naming the field: never exit 0 with text
+    kubectl cannot read."""
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("imageReplacementRules: {all: mirror.example.com}\npullSecret: regcred\n")
+    data = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n" + PULL_FORMS[form]
+    result = run_cli(["-c", str(rules)], data)
+    assert_no_traceback(result)
+    if result.returncode == 1:
+        assert form.startswith(("anchor-used", "alias-of"))
+        assert any("spec.imagePullSecrets: " in line for line in errors(result))
+        return
+    assert result.returncode == 0, result.stderr.decode()
+    before, after = kubectl_objects(data.encode())[0], kubectl_objects(result.stdout)[0]
+    secrets = after["spec"].pop("imagePullSecrets")
+    assert {"name": "regcred"} in secrets
+    assert [s for s in secrets if s != {"name": "regcred"}] == (
+        before["spec"].pop("imagePullSecrets", None) or [])
+    for container in after["spec"]["containers"]:
+        container["image"] = container["image"].replace(f"{MIRROR}/", "")
+    assert after == before
+
+
+def kubectl_objects(manifests: bytes) -> list[dict[str, Any]]:
+    """The objects kubectl reads from a stream (as JSON)."""
+    kubectl = find_tool("kubectl")
+    result = subprocess.run(
+        [kubectl, "annotate", "--local", "-f", "-", "checked=yes", "-o", "json"],
+        input=manifests, capture_output=True, timeout=60,
+        env={**os.environ, "KUBECONFIG": os.devnull})
+    assert result.returncode == 0, result.stderr.decode()
+    out = json.loads(result.stdout)
+    return list(out["items"]) if out.get("kind") == "List" else [out]
