@@ -559,3 +559,16 @@ def kubectl_objects(manifests: bytes) -> list[dict[str, Any]]:
     assert result.returncode == 0, result.stderr.decode()
     out = json.loads(result.stdout)
     return list(out["items"]) if out.get("kind") == "List" else [out]
+
+
+@pytest.mark.parametrize("second", ['"\\u006bind": Pod', "kind: Pod", '"kind": Pod'])
+def test_sniff_duplicate_kind_fails_closed(second: str) -> None:
+    """Kubernetes' decoder keeps the last of duplicate keys: a ConfigMap line
+    first and a Pod kind second is a Pod to a cluster.  Never skipped as a
+    ConfigMap: a duplicate key is an error (exit 1)."""
+    data = ("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: p}\n" + second + "\n"
+            "spec:\n  containers:\n  - {name: c, image: quay.io/a:1}\n").encode()
+    assert kubectl_images(data) == ["quay.io/a:1"]
+    result = run_cli(ARGS, data)
+    assert result.returncode == 1
+    assert any("duplicate key 'kind'" in line for line in errors(result))
