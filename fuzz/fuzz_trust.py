@@ -14,11 +14,13 @@ canary password `Pa55CANARYw0rd`, wherever the fuzzer put it on a `password`
 or `username` line (the file is fixed; an env var reference gives the canary
 too).
 
-`--target pullsecrets` (seeds: every fixture manifest): the input is one
-document.  For each mapping found at a PodSpec path, `add_pull_secrets`
-either reports a problem or returns text that parses, whose PodSpec now lists
-the name, and which equals the input everywhere else (the tree minus the
-added entry); nothing raises.
+`--target pullsecrets` (seeds: every fixture manifest): the input is a
+stream, run through the real stages with `all` → the mirror and
+`pullSecret`.  Each document either has an error naming the field, or its
+output parses, equals the input except for image values moved under the
+mirror and the secret added to imagePullSecrets (existing entries kept), and
+names the secret when one of its PodSpecs' images was rewritten; nothing
+raises.
 
 Usage (findings go to fuzz/findings/):
 
@@ -28,6 +30,7 @@ Usage (findings go to fuzz/findings/):
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import sys
@@ -43,16 +46,19 @@ sys.path.insert(0, str(ROOT))
 with atheris.instrument_imports(include=["post_renderer"]):
     from post_renderer.config.load import ConfigError, build_config
     from post_renderer.diagnostics import Diagnostic
-    from post_renderer.stages.pullsecrets import KEY, add_pull_secrets, find_node
-    from post_renderer.yaml.tree import LocateError, locate
+    from post_renderer.pipeline.build import Options, build_stages
+    from post_renderer.pipeline.core import Pipeline
+    from post_renderer.pipeline.streams import Collect, documents
+    from post_renderer.stages.pullsecrets import KEY
+    from post_renderer.yaml.split import split_documents
+    from post_renderer.yaml.tree import locate
 
 CANARY = "Pa55CANARYw0rd"
 ENVIRON = {"REGISTRY_PASSWORD": CANARY, "REGISTRY_USER": "robot"}
 WORK = Path(tempfile.mkdtemp(prefix="rr-fuzz-config-"))
 CONFIG = WORK / "rules.yaml"
 SECRET = "registry-rewrite-fuzz"
-POD_SPEC_PATHS = ("spec", "spec.template.spec", "spec.jobTemplate.spec.template.spec",
-                  "items[0].spec", "items[0].spec.template.spec")
+MIRROR = "mirror.example.com"
 
 
 def check_config(data: bytes) -> None:
@@ -79,7 +85,7 @@ def _plain(node: Any, seen: dict[int, Any] | None = None) -> Any:
     if isinstance(node, dict):
         if id(node) not in seen:
             seen[id(node)] = out = {}
-            out.update((k, _plain(v, seen)) for k, v in node.items())
+            out.update((str(k), _plain(v, seen)) for k, v in node.items())
         return seen[id(node)]
     if isinstance(node, list):
         if id(node) not in seen:
@@ -89,54 +95,55 @@ def _plain(node: Any, seen: dict[int, Any] | None = None) -> Any:
     return None if node is None else str(node)
 
 
+def _pipeline_outputs(data: bytes) -> list[Any]:
+    config = build_config(None, [], MIRROR, environ={})._replace(pull_secret=SECRET)
+    collect = Collect()
+    Pipeline(documents(split_documents(io.BytesIO(data))), build_stages(config, Options()),
+             collect).run()
+    return collect.documents
+
+
 def check_pullsecrets(data: bytes) -> None:
-    try:
-        text = data.decode("utf-8")
-        before = locate(text).root
-    except (UnicodeDecodeError, LocateError):
-        return  # the pipeline reports these documents; the inserter never sees them
-    needs = {path: [SECRET] for path in POD_SPEC_PATHS
-             if isinstance(find_node(before, path), dict)}
-    if not needs:
-        return
-    out, problems = add_pull_secrets(data, needs)
-    failed = {p.pod_spec for p in problems}
-    after = locate(out.decode("utf-8")).root  # must parse: LocateError is a finding
-    for path in needs:
-        if path in failed:
+    for doc in _pipeline_outputs(data):
+        if any(d.is_error for d in doc.diagnostics):
+            continue  # an error names the field: allowed, never a silent change
+        out = doc.output()
+        if out == doc.data:
             continue
-        spec = find_node(after, path)
-        assert isinstance(spec, dict), f"{path} is no longer a mapping"
-        listed = spec.get(KEY)
-        assert isinstance(listed, list) and any(
-            isinstance(e, dict) and e.get("name") == SECRET for e in listed), \
-            f"{path}.{KEY} does not list the secret: {listed!r}"
-    if not failed:
-        expected = _plain(before)
-        got = _plain(after)
-        for path in needs:
-            _drop_added(find_node(expected, path), find_node(got, path))
-        assert expected == got, "the document changed beyond imagePullSecrets"
+        before = _plain(locate(doc.data.decode("utf-8")).root)
+        after = _plain(locate(out.decode("utf-8")).root)  # LocateError here is a finding
+        _same_but_rewritten(before, after)
+        if any(o.pod_spec is not None and o.rewritten for o in doc.occurrences):
+            assert SECRET.encode() in out, "a rewritten PodSpec did not get the secret"
 
 
-def _drop_added(expected: Any, got: Any) -> None:
-    """Remove what the insertion was allowed to add, so the rest must be equal."""
-    if not isinstance(got, dict) or not isinstance(expected, dict):
-        return
-    listed = got.get(KEY)
-    if isinstance(listed, list):
-        kept = [e for e in listed if not (isinstance(e, dict) and e.get("name") == SECRET)]
-        original = expected.get(KEY)
-        if isinstance(original, list):
-            original[:] = [e for e in original
-                           if not (isinstance(e, dict) and e.get("name") == SECRET)]
-        if original is None and not kept:
-            del got[KEY]
-            expected.pop(KEY, None)
+def _same_but_rewritten(before: Any, after: Any) -> None:
+    """Equal, except image values moved under the mirror and our secret added
+    to imagePullSecrets (created where there was none or a null)."""
+    stack = [(before, after, "")]
+    seen: set[tuple[int, int]] = set()
+    while stack:
+        b, a, path = stack.pop()
+        if isinstance(a, (dict, list)):
+            if (id(b), id(a)) in seen:
+                continue  # shared (an alias): compared once
+            seen.add((id(b), id(a)))
+        if isinstance(a, dict):
+            assert isinstance(b, dict), f"{path}: became a mapping"
+            for key in set(a) | set(b):
+                if key == KEY:
+                    added = a.get(KEY)
+                    assert isinstance(added, list), f"{path}.{KEY}: not a list"
+                    kept = [e for e in added if e != {"name": SECRET}]
+                    assert kept == (b.get(KEY) or []), f"{path}.{KEY}: entries changed"
+                    continue
+                assert key in a and key in b, f"{path}.{key}: added or lost"
+                stack.append((b[key], a[key], f"{path}.{key}"))
+        elif isinstance(a, list):
+            assert isinstance(b, list) and len(a) == len(b), f"{path}: list changed"
+            stack.extend((x, y, f"{path}[{i}]") for i, (x, y) in enumerate(zip(b, a, strict=True)))
         else:
-            got[KEY] = kept
-            if original is None:
-                expected[KEY] = []
+            assert a == b or (isinstance(a, str) and MIRROR in a), f"{path}: {b!r} -> {a!r}"
 
 
 TARGETS = {"config": check_config, "pullsecrets": check_pullsecrets}
