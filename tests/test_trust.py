@@ -572,3 +572,10 @@ def test_sniff_duplicate_kind_fails_closed(second: str) -> None:
     result = run_cli(ARGS, data)
     assert result.returncode == 1
     assert any("duplicate key 'kind'" in line for line in errors(result))
+
+
+def test_utf16_images_listing_sees_the_images() -> None:
+    """The `images` command reads the same streams: UTF-16 images are listed."""
+    result = run_cli(["images", "--all", MIRROR], POD.encode("utf-16"))
+    assert result.returncode == 0, result.stderr.decode()
+    assert result.stdout.decode() == f"quay.io/a:1 -> {MIRROR}/quay.io/a:1\n"
