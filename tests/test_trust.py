@@ -34,13 +34,7 @@ spec:
 
 def kubectl_images(manifests: bytes) -> list[str]:
     """Every `image` value kubectl reads in a stream (any depth, any kind)."""
-    kubectl = find_tool("kubectl")
-    result = subprocess.run(
-        [kubectl, "annotate", "--local", "-f", "-", "checked=yes", "-o", "json"],
-        input=manifests, capture_output=True, timeout=60,
-        env={**os.environ, "KUBECONFIG": os.devnull})
-    assert result.returncode == 0, result.stderr.decode()
-    return sorted(_images(json.loads(result.stdout)))
+    return sorted(_images(kubectl_objects(manifests)))
 
 
 def _images(node: Any) -> Iterator[str]:
