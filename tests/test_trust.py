@@ -573,3 +573,18 @@ def test_utf16_images_listing_sees_the_images() -> None:
     result = run_cli(["images", "--all", MIRROR], POD.encode("utf-16"))
     assert result.returncode == 0, result.stderr.decode()
     assert result.stdout.decode() == f"quay.io/a:1 -> {MIRROR}/quay.io/a:1\n"
+
+
+def test_secrets_never_in_function_config_parse_errors() -> None:
+    """A ResourceList arrives on stdin: its functionConfig's credentials may
+    be malformed too, and the error goes to stderr and to a KRM result."""
+    resource_list = (
+        "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\n"
+        "functionConfig:\n  apiVersion: example.com/v1\n  kind: Cfg\n  metadata: {name: x}\n"
+        "  imageReplacementRules: {all: mirror.example.com}\n  credentials:\n"
+        f"  - domain: mirror.example.com\n    username: robot\n    password: *{PASSWORD}\n")
+    result = run_cli(["--all", MIRROR], resource_list)
+    assert_no_traceback(result)
+    assert result.returncode == 1
+    assert any("undefined anchor" in line for line in errors(result))
+    assert PASSWORD.encode() not in result.stderr

@@ -289,7 +289,9 @@ def _build(text: str, parser: Any, offset: int, spans: dict[int, NodeSpan] | Non
             frame = stack[-1] if stack else None
         elif cls is AliasEvent:
             if event.anchor not in anchors:
-                raise LocateError(f"undefined alias *{event.anchor}", event.start_mark.line)
+                # Not named: a functionConfig's `password: *…` must not reach
+                # stderr or a KRM result; the line finds it.
+                raise LocateError("an alias (*) to an undefined anchor", event.start_mark.line)
             node = anchors[event.anchor]
         elif cls is StreamEndEvent:
             break
