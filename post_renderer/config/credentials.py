@@ -26,15 +26,13 @@ from typing import Any, NamedTuple
 
 from ..rewrite.reference import ReferenceError, parse_prefix
 from .schema import CREDENTIAL
+from .secret_file import SecretFileError, read_secret_file
 
 SECRET_PREFIX = "registry-rewrite-"
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _DNS_LABEL = r"[a-z0-9](?:[-a-z0-9]*[a-z0-9])?"
 _DNS_SUBDOMAIN = re.compile(rf"{_DNS_LABEL}(?:\.{_DNS_LABEL})*")
 DNS_SUBDOMAIN_MAX = 253
-# A username or password file holds one value: anything bigger is a mistake
-# (or `/dev/zero`), and reading it whole would cost memory, not add security.
-SECRET_FILE_MAX = 64 * 1024
 
 
 class CredentialError(ValueError):
@@ -193,61 +191,13 @@ def resolve_ref(
         path = Path(ref.name)
         if not path.is_absolute():
             path = base_dir / path
-        value = _read_secret_file(path, f"{what}: {ref.describe()}").rstrip("\r\n")
+        try:
+            value = read_secret_file(path, f"{what}: {ref.describe()}").rstrip("\r\n")
+        except SecretFileError as err:
+            raise CredentialError(str(err)) from None
     if not value:
         raise CredentialError(f"{what}: {ref.describe()} is empty")
     return SecretText(value)
-
-
-def _read_secret_file(path: Path, what: str) -> str:
-    """A regular file's text, at most SECRET_FILE_MAX bytes.
-
-    Opened non-blocking, so a FIFO cannot hang the run, and checked with
-    fstat on the open descriptor, so a device (`/dev/zero`), a directory or a
-    socket is refused by what it is, not read until memory runs out.
-    """
-    import os
-    import stat
-
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-    except FileNotFoundError:
-        raise CredentialError(f"{what} does not exist") from None
-    except OSError as err:
-        raise CredentialError(f"cannot read {what}: {err.strerror}") from None
-    try:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            raise CredentialError(f"cannot read {what}: not a regular file "
-                                  f"({_file_type(mode)})")
-        data = b""
-        while len(data) <= SECRET_FILE_MAX:
-            block = os.read(fd, SECRET_FILE_MAX + 1 - len(data))
-            if not block:
-                break
-            data += block
-    except OSError as err:
-        raise CredentialError(f"cannot read {what}: {err.strerror}") from None
-    finally:
-        os.close(fd)
-    if len(data) > SECRET_FILE_MAX:
-        raise CredentialError(f"cannot read {what}: larger than {SECRET_FILE_MAX} bytes "
-                              "(a credential file holds one value)")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise CredentialError(f"cannot read {what}: not valid UTF-8") from None
-
-
-def _file_type(mode: int) -> str:
-    import stat
-
-    for test, name in ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"),
-                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
-                       (stat.S_ISSOCK, "a socket")):
-        if test(mode):
-            return name
-    return "not a regular file"
 
 
 def _value(

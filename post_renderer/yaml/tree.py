@@ -20,6 +20,18 @@ import gc
 import re
 from typing import Any, NamedTuple
 
+from .bounds import (
+    MAX_FLOW_DEPTH,
+    MERGE,
+    MERGE_BUDGET,
+    MERGE_TAGS,
+    MergeError,
+    merge,
+    too_deep,
+)
+from .errors import LocateError as LocateError
+from .errors import malformed, unreadable
+
 _NULL = re.compile(r"(?:~|null|Null|NULL)?")
 # Plain scalars that Kubernetes' YAML 1.1 decoder (sigs.k8s.io/yaml) reads as
 # booleans or numbers, not strings: such an `image:` is not an image to rewrite.
@@ -32,14 +44,6 @@ _NUMBER = re.compile(
     r"|[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*(?:[eE][-+][0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"
 )
 _PROPERTIES = re.compile(r"(?:[&!][^\s]*\s+)*")
-# Deeper than any Kubernetes object.  libyaml's flow-level bookkeeping makes
-# each token inside flow collections cost their depth, so unbounded flow
-# nesting would be quadratic; block nesting is linear, and bounded as
-# Kubernetes' own decoder bounds it (go-yaml: "exceeded max depth of 10000").
-MAX_FLOW_DEPTH = 1000
-MAX_DEPTH = 10_000
-# Entries merge keys may copy, beyond ten per byte of text.
-MERGE_BUDGET = 100_000
 
 
 class Scalar(str):
@@ -94,14 +98,6 @@ class Located(NamedTuple):
     spans: dict[int, NodeSpan]
 
 
-class LocateError(Exception):
-    """The document is not valid YAML; `line` is 0-based within the document."""
-
-    def __init__(self, message: str, line: int | None) -> None:
-        super().__init__(message)
-        self.line = line
-
-
 def locate(text: str, *, spans: bool = False) -> Located:
     """Parse one document's text into a tree of dict/list/Scalar (None when empty).
 
@@ -131,9 +127,9 @@ def locate(text: str, *, spans: bool = False) -> Located:
         return _build(text, parser, offset, {} if spans else None)
     except MarkedYAMLError as err:
         if not _flow_scalar_limit(err):
-            raise _malformed(body, err) from None
+            raise malformed(body, err) from None
     except YAMLError as err:
-        raise _unreadable(body, err, in_bytes=True) from None
+        raise unreadable(body, err, in_bytes=True) from None
     finally:
         parser.dispose()
         if collecting:
@@ -169,54 +165,11 @@ def _locate_pure(text: str, body: str, offset: int, spans: bool) -> Located:
     try:
         return _build(text, _Events(events), offset, {} if spans else None)
     except MarkedYAMLError as err:
-        raise _malformed(body, err) from None
+        raise malformed(body, err) from None
     except YAMLError as err:
-        raise _unreadable(body, err, in_bytes=False) from None
+        raise unreadable(body, err, in_bytes=False) from None
     finally:
         events.close()
-
-
-def _malformed(body: str, err: Any) -> LocateError:
-    """libyaml's problem and its context, on the line a user should look at.
-
-    When the text ends inside something (an unclosed quote, bracket or brace:
-    "found unexpected end of stream", "but got '<stream end>'"), the problem's
-    own line is merely the last one, so the line reported is where the
-    unclosed thing starts.  A tab in indentation gets a hint: libyaml only
-    says that it "cannot start any token".
-    """
-    problem = err.problem or err.context or "invalid YAML"
-    context = err.context if err.problem else None
-    mark = err.problem_mark or err.context_mark
-    if err.context_mark is not None and (mark is None or "end of stream" in problem
-                                         or "<stream end>" in problem):
-        mark = err.context_mark
-    message = f"{problem} {context}" if context else problem
-    if err.problem_mark is not None and _tab_in_indentation(body, err.problem_mark.index):
-        message += " (a tab in indentation: YAML indents with spaces only)"
-    return LocateError(message, mark.line if mark is not None else None)
-
-
-def _tab_in_indentation(body: str, index: int) -> bool:
-    start = body.rfind("\n", 0, index) + 1
-    line = body[start:index + 1]
-    return "\t" in line[:len(line) - len(line.lstrip(" \t"))]
-
-
-def _unreadable(body: str, err: Any, *, in_bytes: bool) -> LocateError:
-    """A character the parser refuses (NUL, other control characters), with its line.
-
-    ruamel's message names "<unicode string>" and a position (in UTF-8 bytes
-    from libyaml, in characters from the pure parser); the line is what a user
-    can find.
-    """
-    position, character = getattr(err, "position", None), getattr(err, "character", None)
-    reason = getattr(err, "reason", None)
-    if isinstance(position, int) and isinstance(character, int) and reason:
-        line = (body.encode("utf-8")[:position].count(b"\n") if in_bytes
-                else body.count("\n", 0, position))
-        return LocateError(f"unacceptable character #x{character:04x}: {reason}", line)
-    return LocateError(" ".join(str(err).split()), None)
 
 
 def _build(text: str, parser: Any, offset: int, spans: dict[int, NodeSpan] | None) -> Located:
@@ -252,7 +205,7 @@ def _build(text: str, parser: Any, offset: int, spans: dict[int, NodeSpan] | Non
                 # A mapping key: a plain str is enough (its line is kept for
                 # a duplicate-key message); only values need a span.
                 key = event.value
-                if key == "<<" and not event.style and event.ctag in _MERGE_TAGS:
+                if key == "<<" and not event.style and event.ctag in MERGE_TAGS:
                     key = MERGE
                 frame[1] = key
                 frame[2] = event.start_mark.line
@@ -271,9 +224,10 @@ def _build(text: str, parser: Any, offset: int, spans: dict[int, NodeSpan] | Non
             container: Any = {} if cls is MappingStartEvent else []
             if event.anchor is not None:
                 anchors[event.anchor] = container
-            if len(stack) >= MAX_FLOW_DEPTH and (
-                    event.flow_style or len(stack) >= MAX_DEPTH):
-                _too_deep(stack, event)
+            if len(stack) >= MAX_FLOW_DEPTH:  # one comparison in the hot loop
+                problem = too_deep(len(stack), bool(event.flow_style))
+                if problem is not None:
+                    raise LocateError(problem, event.start_mark.line)
             # [container, pending key, its line, merge keys met (None: none),
             #  its start event (its span is recorded at its end event)]
             frame = [container, None, event.start_mark.line, None, event]
@@ -283,7 +237,10 @@ def _build(text: str, parser: Any, offset: int, spans: dict[int, NodeSpan] | Non
             popped = stack.pop()
             node = popped[0]
             if popped[3] is not None:
-                budget = _merge(node, popped[3], stack, budget)
+                try:
+                    budget = merge(node, popped[3], stack, budget)
+                except MergeError as err:
+                    raise LocateError(str(err), err.line) from None
             if spans is not None:
                 spans[id(node)] = _node_span(text, popped[4], offset, event.end_mark.index + offset)
             frame = stack[-1] if stack else None
@@ -325,72 +282,12 @@ def _build(text: str, parser: Any, offset: int, spans: dict[int, NodeSpan] | Non
     return Located(root, spans or {})
 
 
-def _too_deep(stack: list[list[Any]], event: Any) -> None:
-    """Refuse a collection opened too deep (flow ones count from the first)."""
-    if len(stack) >= MAX_DEPTH:
-        limit = f"{MAX_DEPTH} levels"
-    else:
-        limit = f"{MAX_FLOW_DEPTH} levels of flow collections ([…], {{…}})"
-    raise LocateError(f"nested deeper than {limit}; refused (no Kubernetes object is)",
-                      event.start_mark.line)
-
-
-def _merge(mapping: dict[Any, Any], merges: list[tuple[int, Any, int]],
-           stack: list[list[Any]], budget: int) -> int:
-    """Resolve the merge keys of a finished mapping in place, as Kubernetes'
-    decoder (sigs.k8s.io/yaml, go-yaml v2) does: keys are applied in document
-    order, a merge overwriting the keys before it and overwritten by the keys
-    after it; in a list of mappings the earlier ones win.
-
-    The merged values are the anchored nodes themselves (shared, like an
-    alias), so an image inherited this way is edited where it is written.
-    Returns what is left of the copy budget that keeps `<<: [*a, *a, …]`
-    bombs linear in the text.
-    """
-    explicit = list(mapping.items())
-    mapping.clear()
-    pending = iter(merges)
-    merge = next(pending, None)
-    for position in range(len(explicit) + 1):
-        while merge is not None and merge[0] == position:
-            _, source, line = merge
-            sources = source if isinstance(source, list) else [source]
-            for part in reversed(sources):
-                if not isinstance(part, dict):
-                    raise LocateError("a merge key (<<) needs a mapping or a list of "
-                                      "mappings", line)
-                if any(part is open_[0] for open_ in stack):
-                    raise LocateError("a merge key (<<) refers to a mapping that contains "
-                                      "it", line)
-                budget -= len(part)
-                if budget < 0:
-                    raise LocateError("merge keys (<<) copy too many entries (an alias "
-                                      "bomb?)", line)
-                mapping.update(part)
-            merge = next(pending, None)
-        if position < len(explicit):
-            key, value = explicit[position]
-            mapping[key] = value
-    return budget
-
-
 def _node_span(text: str, event: Any, offset: int, end: int) -> NodeSpan:
     start = event.start_mark.index + offset
     if event.anchor or event.ctag:
         start = _PROPERTIES.match(text, start).end()  # type: ignore[union-attr]
     flow = bool(event.flow_style)
     return NodeSpan(start + 1 if flow else start, flow, end)
-
-
-class _MergeKey:
-    """The YAML merge key `<<` (plain, untagged or `!!merge`): resolved, never kept."""
-
-    def __repr__(self) -> str:
-        return "<<"
-
-
-MERGE = _MergeKey()
-_MERGE_TAGS = frozenset({None, "tag:yaml.org,2002:merge"})
 
 
 class _Unhashable:
