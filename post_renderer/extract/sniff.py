@@ -60,8 +60,25 @@ def may_hold_images(table: ExtractorTable, data: bytes) -> bool:
         return not _is_opaque(table, data)
     for needle in needles(table):  # a loop: any() over a generator cost more
         if needle in data:
-            return True
+            return _rows_may_find(table, data)
     return False
+
+
+def _rows_may_find(table: ExtractorTable, data: bytes) -> bool:
+    """A needle is in the text, but common words (`values`, `plugin`) are in
+    many documents: does a row or notice exist for this document's proven
+    kind (libyaml's events; any doubt, a List or an unreadable text aside,
+    means yes)?"""
+    top = top_level(data)
+    if top is UNREADABLE:
+        return False  # Kubernetes cannot read it either
+    if top is None or any(n.kind is None for n in table.notices):
+        return True
+    kind, api_version = top.get("kind"), top.get("apiVersion")
+    if not isinstance(kind, str) or not isinstance(api_version, str):
+        return False  # not a resource: no row applies (an image key would say `image`)
+    return kind.endswith("List") or _rows_may_apply(
+        (*table.rows_for(api_version, kind), *(n for n in table.notices if n.kind == kind)), data)
 
 
 def needles(table: ExtractorTable) -> tuple[bytes, ...]:
