@@ -124,24 +124,26 @@ def _problems(err: Exception, text: str) -> list[Problem]:
     return problems or [Problem("invalid YAML")]
 
 
-_TOKEN_NAME = re.compile(r"'(<[a-z ]+>|[,\[\]{}:?-])'")
+# A token name the parser quotes itself (`'<block end>'`, `':'`), or any other quote.
+_QUOTED_TOKEN_OR_QUOTE = re.compile(r"""'(?:<[a-z ]+>|[,\[\]{}:?-])'|['"`]""")
 _DUPLICATE_KEY = re.compile(r"""(found duplicate key "[^"']*")""")
-_QUOTE = re.compile(r"['\"`]")
 
 
 def _without_quotes(text: str) -> str:
     """The parser's words up to the first thing it quotes from the input.
 
-    Token names (`'<block end>'`) are the parser's own and stay; anything else
-    in quotes came from the file, and a quote inside a quoted tag would defeat
-    matching pairs, so the text is cut at the first quote that remains.
+    Token names (`'<block end>'`, `':'`) are the parser's own and stay;
+    anything else in quotes came from the file, and a quote inside a quoted
+    tag would defeat matching pairs, so the text is cut at the first quote
+    that is not a token name.
     """
-    text = _TOKEN_NAME.sub(r"\1", text)
     duplicate = _DUPLICATE_KEY.match(text)
     if duplicate:  # the key is worth naming; its values are not
         return duplicate.group(1)
-    quote = _QUOTE.search(text)
-    return text if quote is None else text[:quote.start()].rstrip() + " (…)"
+    for match in _QUOTED_TOKEN_OR_QUOTE.finditer(text):
+        if len(match.group()) == 1:
+            return text[:match.start()].rstrip() + " (…)"
+    return text
 
 
 def _one_line(text: str) -> str:
