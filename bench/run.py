@@ -360,6 +360,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="one run each, no 40x/52x")
     parser.add_argument("--cmd", help="registry-rewrite command to measure (default: the "
                         "console script beside this Python)")
+    parser.add_argument("--pathological", action="store_true",
+                        help="also measure the hostile inputs of bench/pathological.py "
+                        "(alias and merge bombs, deep nesting, 1M documents: minutes)")
     args = parser.parse_args(argv)
     if args.quick:
         args.repeat = args.slow_repeat = 1
@@ -430,6 +433,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         scaled = {int(key): result for key, result in measure_together(scale_specs).items()}
 
     print(report(args, rr, kustomize, results, scaled, images, compiled, rewritten))
+    if args.pathological:
+        from pathological import table
+
+        print("## Pathological inputs\n")
+        print(table())
     return 0
 
 

@@ -84,7 +84,7 @@ class Document:
     """
 
     __slots__ = ("data", "diagnostics", "edits", "index", "line", "located", "occurrences",
-                 "text")
+                 "text", "uncovered")
 
     def __init__(self, index: int, line: int, data: bytes) -> None:
         self.index = index
@@ -95,6 +95,9 @@ class Document:
         self.edits: list[Edit] = []
         self.diagnostics: list[Diagnostic] = []
         self.occurrences: list[Occurrence] = []
+        # Image-like values the audit found and no extractor covers, left as
+        # they are: not images to report or mirror, but the gate counts them.
+        self.uncovered: list[Occurrence] = []
 
     def output(self) -> bytes:
         """The document as it leaves: its text with every edit spliced in."""

@@ -274,9 +274,9 @@ def test_a_resource_list_with_a_collection_as_a_key_is_no_internal_error() -> No
     """A fuzz finding (fuzz_rewrite.py --krm): a mapping inside a mapping key
     (`? - {a: 1}`) made the ResourceList test's YAML constructor raise
     TypeError (a tuple of dicts is unhashable),
-    which reached the user as `internal error`.  Such a document is not a
-    ResourceList to answer; the stream path passes it through."""
-    source = resource_list("  data: {}\n").replace(
+    which reached the user as `internal error`.  The tree builder reads it:
+    it is answered as the ResourceList it is, items rewritten in place."""
+    source = resource_list("  apiVersion: v1\n  kind: ConfigMap\n  data: {}\n").replace(
         "  spec:\n    containers:\n", "  spec:\n    ? - {a: 1}\n    : b\n    containers:\n")
     result = run_cli(["--all", "mirror.example.com"], source)
     assert_no_traceback(result)

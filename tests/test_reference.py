@@ -22,7 +22,9 @@ DIGEST = "sha256:" + "a" * 64
          "docker.io/bitnami/kafka"),
         ("localhost/x", "localhost", "x", None, None, "localhost/x"),
         ("localhost:5000/x:1", "localhost:5000", "x", "1", None, "localhost:5000/x"),
-        ("Registry/x", "Registry", "x", None, None, "Registry/x"),
+        # registry hosts are case-insensitive: normalized to lower case
+        ("Registry/x", "Registry", "x", None, None, "registry/x"),
+        ("Quay.IO/prometheus/x:1", "Quay.IO", "prometheus/x", "1", None, "quay.io/prometheus/x"),
         ("gcr.io/a/b/c:v1@" + DIGEST, "gcr.io", "a/b/c", "v1", DIGEST, "gcr.io/a/b/c"),
         ("quay.io/x@" + DIGEST, "quay.io", "x", None, DIGEST, "quay.io/x"),
         ("[::1]:5000/x", "[::1]:5000", "x", None, None, "[::1]:5000/x"),

@@ -16,6 +16,7 @@ from typing import Any, TextIO
 
 from ..config.load import ENV_CONFIG
 from ..diagnostics import PROG, Diagnostic
+from .streams import StreamError
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 ENV_ERROR_LOG = "REGISTRY_REWRITE_ERROR_LOG"
@@ -57,7 +58,7 @@ def add_rule_options(parser: argparse.ArgumentParser) -> None:
 class Reporter:
     """Writes diagnostics to stderr and, when asked, to an error log file."""
 
-    def __init__(self, stderr: TextIO, log_path: str | None) -> None:
+    def __init__(self, stderr: TextIO | None, log_path: str | None) -> None:
         self.stderr = stderr
         self.log_path = log_path
         self.log: TextIO | None = None  # opened at the first diagnostic, kept open
@@ -66,7 +67,7 @@ class Reporter:
     def __call__(self, diagnostic: Diagnostic) -> None:
         self.errors += diagnostic.is_error
         line = diagnostic.format()
-        print(line, file=self.stderr, flush=True)
+        self._say(line)
         if self.log_path:
             try:
                 if self.log is None:
@@ -74,8 +75,17 @@ class Reporter:
                 print(line, file=self.log, flush=True)  # each line lands even if we die
             except OSError as err:
                 self.log_path = None
-                print(f"{PROG}: warning: cannot write error log: {err.strerror}",
-                      file=self.stderr)
+                self._say(f"{PROG}: warning: cannot write error log: {err.strerror}")
+
+    def _say(self, line: str) -> None:
+        """One line to stderr; with stderr closed (`2>&-`, sys.stderr None),
+        nothing: print(file=None) would put it on stdout, into the manifests."""
+        if self.stderr is None:
+            return
+        try:
+            print(line, file=self.stderr, flush=True)
+        except (OSError, ValueError):
+            self.stderr = None  # stderr went away: keep the manifests clean anyway
 
 
 def reporter_for(args: argparse.Namespace) -> Reporter:
@@ -91,6 +101,9 @@ def guarded(report: Reporter, body: Callable[[], int]) -> int:
     except BrokenPipeError:
         # The reader went away (e.g. `| head`); nothing useful left to say.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_ERROR
+    except StreamError as err:
+        report(Diagnostic("error", str(err)))
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130

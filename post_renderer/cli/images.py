@@ -33,6 +33,7 @@ from .edge import (
     reporter_for,
 )
 from .registry_options import add_connection_options, connections_for
+from .streams import StreamError, standard_input
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -73,8 +74,11 @@ def main(argv: Sequence[str]) -> int:
     def body() -> int:
         stages = build_stages(config, Options(args.strict, args.rewrite_unknown,
                                               manifests=False, keep_occurrences=True))
+        if sys.stdout is None:
+            raise StreamError("stdout is closed: nowhere to write the listing")
+        reader, _ = standard_input()  # UTF-16/32 too: its images need mirroring as well
         writer = ListingWriter(sys.stdout, args.format, report, listing)
-        Pipeline(documents(split_documents(sys.stdin.buffer)), stages, writer).run()
+        Pipeline(documents(split_documents(reader)), stages, writer).run()
         return EXIT_ERROR if report.errors else EXIT_OK
 
     return guarded(report, body)

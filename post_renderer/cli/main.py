@@ -13,7 +13,7 @@ import itertools
 import os
 import sys
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, NoReturn, TextIO
+from typing import TYPE_CHECKING, BinaryIO, NoReturn, TextIO, cast
 
 from .. import __version__
 from ..config.load import Config, Layer
@@ -38,6 +38,7 @@ from .edge import (
 )
 from .quick import quick_parse
 from .registry_options import add_connection_options, configure_with_connections
+from .streams import standard_input, standard_output
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -141,15 +142,21 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     def body() -> int:
         # A terminal is not waited on without rules.
-        chunks = split_documents(sys.stdin.buffer)
-        first = next(chunks, None) if config is not None or not sys.stdin.isatty() else None
+        chunks: Iterator[Chunk] = iter(())
+        first: Chunk | None = None
+        encoding: str | None = None
+        if config is not None or sys.stdin is None or not sys.stdin.isatty():
+            reader, encoding = standard_input()
+            chunks = split_documents(reader)
+            first = next(chunks, None)
+        out = cast(BinaryIO, standard_output(encoding))
         if first is not None and b"ResourceList" in first.data:
             from ..pipeline.krm import parse_resource_list
 
             resource_list = parse_resource_list(first.data)
             if resource_list is not None:
                 return _answer_resource_list(args, legacy, config, first, chunks,
-                                             resource_list, report, opened, verify)
+                                             resource_list, report, opened, out, verify)
         if config is None:
             report(Diagnostic("error", f"configuration: {no_rules}"))
             return EXIT_USAGE
@@ -167,19 +174,26 @@ def main(argv: Sequence[str] | None = None) -> int:
                                               report=bool(args.report), verify=verify))
         if args.diff:
             from ..pipeline.diff import DiffStreamWriter as StreamWriter
-        stream = StreamWriter(sys.stdout.buffer, report, _report_file(args, report_file))
+        stream = StreamWriter(out, report, _report_file(args, report_file))
         # under content.sync the images are copied, and under --verify checked,
         # before any manifest is written
         writer = HoldingWriter(stream) if config.content.sync or verify else stream
         Pipeline(documents(itertools.chain(head, chunks)), stages, writer).run()
         return EXIT_ERROR if report.errors else EXIT_OK
 
+    code = EXIT_ERROR
     try:
-        return guarded(report, body)
+        code = guarded(report, body)
     finally:
         for file in opened:
             if file is not sys.stderr:
-                file.close()
+                try:
+                    file.close()
+                except OSError as err:  # its last bytes did not land (`--report /dev/full`)
+                    if not report.errors:
+                        report(Diagnostic("error", f"cannot write the report: {err.strerror}"))
+                    code = EXIT_ERROR
+    return code
 
 
 def _report_file(args: argparse.Namespace, out: TextIO | None) -> ReportFile | None:
@@ -191,7 +205,7 @@ def _report_file(args: argparse.Namespace, out: TextIO | None) -> ReportFile | N
 def _answer_resource_list(
     args: argparse.Namespace, legacy: list[Layer], initial: Config | None, first: Chunk,
     chunks: Iterator[Chunk], resource_list: dict[str, object], report: Reporter,
-    opened: list[TextIO], verify: CheckOptions | None,
+    opened: list[TextIO], out: BinaryIO, verify: CheckOptions | None,
 ) -> int:
     """Answer a ResourceList (kustomize, kpt): same stages, KRM reader and writer."""
     from ..pipeline.build import Options
@@ -203,7 +217,7 @@ def _answer_resource_list(
     if report_file is not None:
         opened.append(report_file)
     seen: list[bytes] = [first.data]  # for --diff: the answer is compared with all input
-    answer_out = io.BytesIO() if args.diff else sys.stdout.buffer
+    answer_out = io.BytesIO() if args.diff else out
     answer(first, _recorded(chunks, seen) if args.diff else chunks, resource_list,
            lambda layers: configure(args, [*legacy, *layers]),
            Options(args.strict, args.rewrite_unknown, report=bool(args.report),
@@ -213,7 +227,7 @@ def _answer_resource_list(
     if isinstance(answer_out, io.BytesIO):
         from ..pipeline.diff import DiffWriter
 
-        diff = DiffWriter(sys.stdout.buffer)
+        diff = DiffWriter(out)
         diff.document(b"".join(seen), answer_out.getvalue())
         diff.close()
     return EXIT_ERROR if report.errors else EXIT_OK
@@ -242,7 +256,8 @@ def entry() -> NoReturn:
         code = _exit_code(leaving.code)
     for stream in (sys.stdout, sys.stderr):
         try:
-            stream.flush()
+            if stream is not None:  # None: the descriptor was closed when we started
+                stream.flush()
         except (OSError, ValueError):  # a closed pipe: what was not written is lost
             code = code or EXIT_ERROR
     os._exit(code)
@@ -254,5 +269,6 @@ def _exit_code(code: object) -> int:
         return EXIT_OK
     if isinstance(code, int):
         return code
-    print(code, file=sys.stderr)
+    if sys.stderr is not None:
+        print(code, file=sys.stderr)
     return EXIT_ERROR

@@ -26,6 +26,7 @@ from typing import Any, NamedTuple
 
 from ..rewrite.reference import ReferenceError, parse_prefix
 from .schema import CREDENTIAL
+from .secret_file import SecretFileError, read_secret_file
 
 SECRET_PREFIX = "registry-rewrite-"
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -180,17 +181,20 @@ def resolve_ref(
         value = environ.get(ref.name)
         if value is None:
             raise CredentialError(f"{what}: {ref.describe()} is not set")
+        try:
+            # os.environ smuggles undecodable bytes in as lone surrogates; they
+            # would fail (and be quoted) much later, when the Secret is encoded.
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise CredentialError(f"{what}: {ref.describe()} is not valid UTF-8") from None
     else:
         path = Path(ref.name)
         if not path.is_absolute():
             path = base_dir / path
         try:
-            value = path.read_text(encoding="utf-8").rstrip("\r\n")
-        except FileNotFoundError:
-            raise CredentialError(f"{what}: {ref.describe()} does not exist") from None
-        except (OSError, UnicodeDecodeError) as err:
-            reason = err.strerror if isinstance(err, OSError) else "not UTF-8 text"
-            raise CredentialError(f"{what}: cannot read {ref.describe()}: {reason}") from None
+            value = read_secret_file(path, f"{what}: {ref.describe()}").rstrip("\r\n")
+        except SecretFileError as err:
+            raise CredentialError(str(err)) from None
     if not value:
         raise CredentialError(f"{what}: {ref.describe()} is empty")
     return SecretText(value)

@@ -213,6 +213,9 @@ def build_config(
         if layer.section is not None:
             settings += settings_from_section(layer.section, layer.where, Path("."), environ,
                                               resolve_credentials=resolve_credentials)
+            # Honoured like a rules file's: a layer's extractors must not be
+            # dropped (an object's section refuses the key in its schema).
+            extractors += extractors_from_document(layer.section, layer.where.rstrip(": ."))
     pairs += [parse_rule_flag(flag) for flag in rule_flags]
     if all_prefix is not None:
         pairs.append(("all", all_prefix))

@@ -3,6 +3,7 @@ place and never echo a value (a configuration may hold a password)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -108,8 +109,10 @@ def _problems(err: Exception, text: str) -> list[Problem]:
     problems = []
     for reason, mark in ((err.context, err.context_mark), (err.problem, err.problem_mark)):
         if reason:
-            # 'found duplicate key "password" with value "…" (original value: "…")'
-            reason = reason.split(" with value ", 1)[0]
+            # Whatever the parser quotes may be a password: a tag
+            # (`password: !Pa55`), an alias or anchor name, a character,
+            # 'found duplicate key "password" with value "…"'.  Keep its words only.
+            reason = _without_quotes(reason)
             if mark is None:
                 problems.append(Problem(reason))
                 continue
@@ -119,6 +122,28 @@ def _problems(err: Exception, text: str) -> list[Problem]:
                 reason += " (a tab: YAML indents with spaces only)"
             problems.append(Problem(reason, mark.line, mark.column))
     return problems or [Problem("invalid YAML")]
+
+
+# A token name the parser quotes itself (`'<block end>'`, `':'`), or any other quote.
+_QUOTED_TOKEN_OR_QUOTE = re.compile(r"""'(?:<[a-z ]+>|[,\[\]{}:?-])'|['"`]""")
+_DUPLICATE_KEY = re.compile(r"""(found duplicate key "[^"']*")""")
+
+
+def _without_quotes(text: str) -> str:
+    """The parser's words up to the first thing it quotes from the input.
+
+    Token names (`'<block end>'`, `':'`) are the parser's own and stay;
+    anything else in quotes came from the file, and a quote inside a quoted
+    tag would defeat matching pairs, so the text is cut at the first quote
+    that is not a token name.
+    """
+    duplicate = _DUPLICATE_KEY.match(text)
+    if duplicate:  # the key is worth naming; its values are not
+        return duplicate.group(1)
+    for match in _QUOTED_TOKEN_OR_QUOTE.finditer(text):
+        if len(match.group()) == 1:
+            return text[:match.start()].rstrip() + " (…)"
+    return text
 
 
 def _one_line(text: str) -> str:

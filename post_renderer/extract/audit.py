@@ -21,10 +21,14 @@ from ..yaml.tree import Scalar
 from .paths import join_path
 from .sniff import OPAQUE_KINDS
 from .walk import ImageField
+from .walk import resources as resources  # the iterative walk; rewrite imports it here
 
 # "image" in any case, spelled out: re.IGNORECASE made this the costliest
 # pattern to compile at start-up.
 _FLAG = re.compile(r"--?[A-Za-z0-9-]*[Ii][Mm][Aa][Gg][Ee][A-Za-z0-9-]*=(?=.)")
+# ASCII case only (str.upper() maps `ı` to `I`): the pre-parse test must be
+# able to see every name this matches in the raw bytes.
+_IMAGE_WORD = re.compile(r"[Ii][Mm][Aa][Gg][Ee]")
 _SIMPLE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 _OPAQUE_KEYS = frozenset({"data", "binaryData", "stringData"})
 
@@ -39,18 +43,6 @@ def _is_reference(text: str) -> bool:
     except ReferenceError:
         return False
     return True
-
-
-def resources(root: Any, prefix: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
-    """Each resource of a document: the document itself, or each List item."""
-    if not isinstance(root, dict):
-        return
-    kind = root.get("kind")
-    if isinstance(kind, str) and kind.endswith("List") and isinstance(root.get("items"), list):
-        for i, item in enumerate(root["items"]):
-            yield from resources(item, join_path(prefix, f"items[{i}]"))
-    else:
-        yield prefix, root
 
 
 def find_uncovered(
@@ -87,7 +79,7 @@ def find_uncovered(
             if not isinstance(node, dict):
                 continue
             name = node.get("name")
-            if (isinstance(name, str) and "IMAGE" in name.upper() and "value" in node
+            if (isinstance(name, str) and _IMAGE_WORD.search(name) and "value" in node
                     and _candidate(node["value"], covered, skip_values)):
                 yield ImageField(join_path(path, "value"), node["value"], resource)
             for key, value in node.items():

@@ -52,10 +52,16 @@ def simple_steps(expression: str) -> Steps | None:
 
 
 def find_simple(root: Any, steps: Steps) -> list[tuple[str, Any]]:
-    """(path, value) of every match of `steps` in a tree of dict/list/str/None."""
+    """(path, value) of every match of `steps` in a tree of dict/list/str/None.
+
+    A mapping or list reached twice (aliases share nodes) is kept once, at
+    its first path: `[*]` over lists of aliases would otherwise multiply at
+    each step, exponential in the nesting of an alias bomb.
+    """
     current: list[tuple[str, Any]] = [("", root)]
     for name, star in steps:
         found: list[tuple[str, Any]] = []
+        seen: set[int] = set()
         for path, node in current:
             if not isinstance(node, dict) or name not in node:
                 continue
@@ -63,12 +69,22 @@ def find_simple(root: Any, steps: Steps) -> list[tuple[str, Any]]:
             child_path = f"{path}.{name}" if path else name
             if not star:
                 found.append((child_path, child))
-            elif isinstance(child, list):
+            elif isinstance(child, list) and id(child) not in seen:
+                seen.add(id(child))
                 found.extend((f"{child_path}[{i}]", item) for i, item in enumerate(child))
         if not found:
             return found
-        current = found
+        current = [(path, node) for path, node in found
+                   if not isinstance(node, (dict, list)) or _first(seen, node)]
     return current
+
+
+def _first(seen: set[int], node: Any) -> bool:
+    """True the first time `node` is met (and remember it)."""
+    if id(node) in seen:
+        return False
+    seen.add(id(node))
+    return True
 
 
 def join_path(prefix: str, path: str) -> str:

@@ -1,66 +1,170 @@
-"""The byte sniff: could this raw document hold an image, before parsing it?
+"""Decide from raw bytes, before parsing, whether a document can hold an image.
 
-Most documents of a render (RBAC, Services, ConfigMaps) hold none, and not
-parsing them is most of the speed of a run.
+Most documents of a chart (RBAC, Services, ConfigMaps) hold none, and not
+parsing them is most of the speed of a run.  But a skipped document is a
+document nobody looked at, so every shortcut here must be provably
+conservative: whatever YAML or JSON spelling a document uses, if it could
+hold an image an extractor or the audit would find, it is parsed.
+
+The proof rests on one fact: outside double-quoted scalars with escapes
+(`"imag\\u0065"`), YAML has no way to spell a key other than with its own
+characters (quotes, tags, anchors, flow style and line folding never join
+or change letters).  Other bytes (a NUL, invalid UTF-8) make a document that
+Kubernetes' decoder refuses too, so no image in it can reach a cluster.  So:
+
+- a document with an escape that can spell a letter (`\\x`, `\\u`, `\\U`,
+  an escaped line break) or `image` in any ASCII case is parsed, unless it
+  is provably a core ConfigMap or Secret (their data is data);
+- otherwise it is parsed only when it contains a key an extractor could find
+  an image under without `image` in its path (`spec.package` of Crossplane,
+  the `prometheus-config-reloader` flag): the table's "needles".
+
+"Provably a ConfigMap" reads the top-level `kind` and `apiVersion` from
+libyaml's events, never from lines of text, and gives up (parse it) at any
+doubt: a tag, an alias, a merge key, a duplicate.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Any
 
+from ..yaml.toplevel import UNREADABLE, may_escape, top_level
 from .exempt import FieldList
 from .rows import Extractor
 from .table import ExtractorTable
 
-# Starts with a literal newline (searched for, not tried at every offset as a
-# `^` anchor is): may_hold_images runs on every document of the stream.
-_KIND_LINE = re.compile(rb"\nkind:[ \t]*[\"']?([A-Za-z0-9]+)")
-_API_VERSION_LINE = re.compile(rb"\napiVersion:[ \t]*[\"']?([A-Za-z0-9./-]+)")
+# The word in any ASCII case (the audit reads flag and env names
+# case-insensitively), found in a lower-cased copy: a regex with character
+# classes at every position cost more than the rest of the test together.
+_LOWER = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ", b"abcdefghijklmnopqrstuvwxyz")
+_HAS_IMAGE_WORD = re.compile(r"[Mm][Aa][Gg][Ee]")
+# Start with a literal newline (searched for, not tried at every offset as a
+# `^` anchor is); a first line is matched apart, with a newline put before it.
+_KIND_LINE = re.compile(rb"\nkind:[ \t]+(ConfigMap|Secret)[ \t]*(?:#[^\n]*)?\r?(?:\n|\Z)")
+_PLAIN_V1 = re.compile(rb"\napiVersion:[ \t]+v1[ \t]*(?:#[^\n]*)?\r?(?:\n|\Z)")
+_GLOB_LITERAL = re.compile(r"[^*?\[\]]+")
+_SIMPLE_FIELD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\[\*\])?")
 # Core kinds whose payload is data, not a description of what runs: neither the
-# audit nor the pre-parse test looks for images in them.
+# audit nor this test looks for images in them.
 OPAQUE_KINDS = frozenset({"ConfigMap", "Secret"})
+
+_needles: dict[int, tuple[Any, tuple[bytes, ...]]] = {}
 
 
 def may_hold_images(table: ExtractorTable, data: bytes) -> bool:
-    """Cheap pre-parse test on raw bytes: could this document hold an image?
+    """Could this document hold an image that extraction or the audit finds?"""
+    if (b"mage" in data or b"mage" in data.translate(_LOWER)
+            or may_escape(data)):
+        return not _is_opaque(table, data)
+    for needle in needles(table):  # a loop: any() over a generator cost more
+        if needle in data:
+            return _rows_may_find(table, data)
+    return False
 
-    Reads only the top-level `kind:` and `apiVersion:` lines.  A List is
-    always parsed.  A core ConfigMap or Secret without a row of its own is
-    never parsed, `image` text or not: images in its data are data (the
-    audit never reads them either), and a Grafana dashboard ConfigMap can
-    be megabytes.  Any other document is parsed when `image` (or `IMAGE`,
-    as in env var names) appears in it or when its kind has a row for its
-    API group (Crossplane's `spec.package` has no `image` text); so RBAC
-    and core Services pass through unparsed, a core Service not being
-    Knative's `serving.knative.dev` Service.  When a line is not found (JSON, flow
-    style), the document is parsed: when in doubt, look.
+
+def _rows_may_find(table: ExtractorTable, data: bytes) -> bool:
+    """A needle is in the text, but common words (`values`, `plugin`) are in
+    many documents: does a row or notice exist for this document's proven
+    kind (libyaml's events; any doubt, a List or an unreadable text aside,
+    means yes)?"""
+    top = top_level(data)
+    if top is UNREADABLE:
+        return False  # Kubernetes cannot read it either
+    if top is None or any(n.kind is None for n in table.notices):
+        return True
+    kind, api_version = top.get("kind"), top.get("apiVersion")
+    if not isinstance(kind, str) or not isinstance(api_version, str):
+        return False  # not a resource: no row applies (an image key would say `image`)
+    return kind.endswith("List") or _rows_may_apply(
+        (*table.rows_for(api_version, kind), *(n for n in table.notices if n.kind == kind)), data)
+
+
+def needles(table: ExtractorTable) -> tuple[bytes, ...]:
+    """Words one of which a document without `image` text must contain for
+    the table to find an image in it (b"" when any document could)."""
+    cached = _needles.get(id(table))
+    if cached is not None and cached[0] is table:
+        return cached[1]
+    found: set[bytes] = set()
+    shape = table.shape
+    for pattern in (*shape.arg_flags, *shape.env_names):
+        found.update(_glob_needle(pattern))
+    for rows in table.by_kind.values():
+        for row in rows:
+            for pattern in (*row.args, *row.env):
+                found.update(_glob_needle(pattern))
+            # PodSpecs and containers hold images under `image` keys, or in
+            # the flags and env vars above; only direct paths need a word.
+            for expression in (*row.paths, *row.split_images):
+                found.update(_path_needle(expression))
+    for notice in table.notices:  # fields warned about count as much
+        for expression in (*notice.paths, *notice.named):
+            found.update(_path_needle(expression))
+        for pattern in notice.args:
+            found.update(_glob_needle(pattern))
+    result = tuple(sorted(found))
+    _needles[id(table)] = (table, result)
+    return result
+
+
+def _glob_needle(pattern: str) -> tuple[bytes, ...]:
+    """The longest literal run of a flag/env glob without `image` in it."""
+    if _HAS_IMAGE_WORD.search(pattern):
+        return ()
+    runs = _GLOB_LITERAL.findall(pattern)
+    return (max(runs, key=len).encode(),) if runs else (b"",)
+
+
+def _path_needle(expression: str) -> tuple[bytes, ...]:
+    """The last field of a path whose fields never say `image`."""
+    fields = expression.split(".")
+    if not all(_SIMPLE_FIELD.fullmatch(f) for f in fields):
+        return (b"",)  # a general jsonpath: no word is certain
+    if any(_HAS_IMAGE_WORD.search(f) for f in fields):
+        return ()
+    return (fields[-1].removesuffix("[*]").encode(),)
+
+
+def _is_opaque(table: ExtractorTable, data: bytes) -> bool:
+    """A core ConfigMap or Secret that no row covers, proven (or a document no
+    YAML reader of Kubernetes can read).
+
+    Only a document with a plain `kind: ConfigMap`/`kind: Secret` line at
+    column 0 is considered at all (a workload that merely names a Secret is
+    answered "parse it" at once, which is the conservative answer); the line
+    is then trusted only where no other spelling can exist (see
+    `_plain_kind`), else libyaml's events decide.
     """
-    lines = b"\n" + data
-    if b"mage" in data or b"MAGE" in data:  # `image`, `*Image`, `*_IMAGE` env vars
-        return not _is_opaque(table, data, lines)
-    return any(kind.endswith("List") or (kind in table.by_kind and _has_rows(table, kind, lines))
-               for kind in _top_level(_KIND_LINE, lines))
-
-def _is_opaque(table: ExtractorTable, data: bytes, lines: bytes) -> bool:
-    """A core ConfigMap or Secret without a row of its own?  (Workloads
-    name `configMapKeyRef`/`secretRef`, never the capitalized kind, so
-    most documents are answered without a regex.)"""
     if b"ConfigMap" not in data and b"Secret" not in data:
         return False
-    kinds = _top_level(_KIND_LINE, lines)
-    return (len(kinds) == 1 and kinds[0] in OPAQUE_KINDS
-            and _top_level(_API_VERSION_LINE, lines) == ["v1"]
-            and not _rows_may_apply((*table.rows_for("v1", kinds[0]),
-                                     *(n for n in table.notices if n.kind == kinds[0])), data))
+    line = _KIND_LINE.search(data) or _KIND_LINE.match(b"\n" + data[:64])
+    if line is None:
+        return False
+    kind: Any = line.group(1).decode()
+    if not _written_once(data):
+        top = top_level(data)
+        if top is None:
+            return False
+        if top is not UNREADABLE:  # unreadable: nothing in it can run; the line will do
+            kind = top.get("kind") if top.get("apiVersion") == "v1" else None
+    return kind in OPAQUE_KINDS and not _rows_may_apply(
+        (*table.rows_for("v1", str(kind)), *(n for n in table.notices if n.kind == kind)), data)
 
-def _has_rows(table: ExtractorTable, kind: str, lines: bytes) -> bool:
-    """Does a row cover this kind in the document's API group (any group
-    when no apiVersion line is found: when in doubt, look)?"""
-    versions = _top_level(_API_VERSION_LINE, lines)
-    if not versions:
-        return _rows_may_apply(table.by_kind[kind], lines)
-    return any(_rows_may_apply(table.rows_for(v, kind), lines) for v in versions)
+
+def _written_once(data: bytes) -> bool:
+    """Can the column-0 `kind:` line and a plain `apiVersion: v1` line be
+    the document's only spelling of those keys?
+
+    Each written once in the whole text, no escape, no merge key: no other
+    spelling can exist (no escape means the letters are written out; once
+    means this is the only place), so the document's kind is that line's,
+    or it has none and no cluster takes it.
+    """
+    return (not may_escape(data) and b"<<" not in data and data.count(b"kind") == 1
+            and data.count(b"apiVersion") == 1
+            and (_PLAIN_V1.search(data) or _PLAIN_V1.match(b"\n" + data[:64])) is not None)
 
 
 def _rows_may_apply(rows: Sequence[Extractor | FieldList], data: bytes) -> bool:
@@ -81,16 +185,14 @@ def _literal(pattern: str) -> bytes:
 # keys only: JSON (a dashboard) quotes its keys.
 _DATA_IMAGE_LINE = re.compile(
     rb"\n[ \t]+[A-Za-z0-9_.-]*(?:IMAGE|[Ii]mage)[A-Za-z0-9_.-]*[ \t]*:[ \t]*[\"']?[a-z0-9]")
+_ANY_KIND_LINE = re.compile(rb"\nkind:[ \t]*[\"']?([A-Za-z0-9]+)")
 
 
 def config_map_may_hold_images(data: bytes) -> bool:
     """For a ConfigMap that `may_hold_images` leaves alone: might its data
-    hold an image under an image-like key, for the audit to report?"""
+    hold an image under an image-like key, for the audit to report?  (A
+    warning's heuristic, not the gate's: the gate never skips a workload.)"""
     if b"ConfigMap" not in data or _DATA_IMAGE_LINE.search(data) is None:
         return False
-    return _top_level(_KIND_LINE, b"\n" + data) == ["ConfigMap"]
-
-
-def _top_level(pattern: re.Pattern[bytes], lines: bytes) -> list[str]:
-    """The values of a top-level `key:` line (more than one in a malformed document)."""
-    return [match.group(1).decode() for match in pattern.finditer(lines)]
+    kinds = [m.group(1) for m in _ANY_KIND_LINE.finditer(b"\n" + data)]
+    return kinds == [b"ConfigMap"]

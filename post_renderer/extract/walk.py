@@ -124,26 +124,40 @@ def container_images(container: Any, path: str, resource: Any, pod_spec: PodSpec
 
 def find_images(root: Any, table: ExtractorTable, prefix: str = "") -> Iterator[ImageField]:
     """Every image of one resource (and of each item of a List); each field once."""
-    if not isinstance(root, dict):
-        return
-    kind = root.get("kind")
-    api_version = root.get("apiVersion")
-    items = root.get("items")
-    if isinstance(kind, str) and kind.endswith("List") and isinstance(items, list):
-        for i, item in enumerate(items):
-            yield from find_images(item, table, join_path(prefix, f"items[{i}]"))
-        return
-    if not isinstance(kind, str) or not isinstance(api_version, str):
-        return
-    seen: set[tuple[str, tuple[int, int] | None]] = set()
-    rows = [r for r in table.rows_for(api_version, kind) if name_matches(r.names, root)]
-    places = tuple(_place(root, p, prefix)
-                   for p in dict.fromkeys(p for r in rows for p in r.pull_secrets))
-    for field in _row_images(root, table, rows, prefix):
-        key = (field.path, field.span)
-        if key not in seen:
-            seen.add(key)
-            yield field._replace(pull_secrets=places) if places else field
+    for path, resource in resources(root, prefix):
+        kind = resource.get("kind")
+        api_version = resource.get("apiVersion")
+        if not isinstance(kind, str) or not isinstance(api_version, str):
+            continue
+        seen: set[tuple[str, tuple[int, int] | None]] = set()
+        rows = [r for r in table.rows_for(api_version, kind) if name_matches(r.names, resource)]
+        places = tuple(_place(resource, p, path)
+                       for p in dict.fromkeys(p for r in rows for p in r.pull_secrets))
+        for field in _row_images(resource, table, rows, path):
+            key = (field.path, field.span)
+            if key not in seen:
+                seen.add(key)
+                yield field._replace(pull_secrets=places) if places else field
+
+
+def resources(root: Any, prefix: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
+    """Each resource of a document: the document itself, or each item of a
+    `*List` (Lists nest).  Iterative, and each node once however many
+    aliases share it: a 600-byte stream of nested aliased Lists otherwise
+    makes billions of visits."""
+    seen: set[int] = set()
+    stack: list[tuple[str, Any]] = [(prefix, root)]
+    while stack:
+        path, node = stack.pop()
+        if not isinstance(node, dict) or id(node) in seen:
+            continue
+        seen.add(id(node))
+        kind, items = node.get("kind"), node.get("items")
+        if isinstance(kind, str) and kind.endswith("List") and isinstance(items, list):
+            stack.extend((join_path(path, f"items[{i}]"), item)
+                         for i, item in reversed(list(enumerate(items))))
+        else:
+            yield path, node
 
 
 def _place(root: dict[str, Any], path: str, prefix: str) -> PullPlace:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
 from ..diagnostics import Diagnostic
 from ..model import Document, End
@@ -40,29 +40,35 @@ _EMPTY_LINE = re.compile(rb"[ \t]*(?:#.*|---|\.\.\.)?[ \t]*\r?\Z")
 def parse_resource_list(data: bytes) -> dict[str, Any] | None:
     """The parsed document when `data` is a KRM ResourceList, else None.
 
-    Only documents that mention `ResourceList` are parsed, so the normal stream
-    path pays one substring search for its first document.  A document that
-    does not parse is not a ResourceList: the stream path reports it.  The
-    typed values are what the functionConfig is validated from.
+    Only documents that mention `ResourceList` are looked at, and only their
+    top-level `kind` and `apiVersion` decide (libyaml's events, read until
+    both are found): a large first document that merely contains the word is
+    never built.  A document that does not parse is not a ResourceList: the
+    stream path reports it.  The values are typed as a YAML 1.1 loader types
+    them: the functionConfig is validated from them.
     """
     if RESOURCE_LIST.encode() not in data:
         return None
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import YAMLError
+    from ..yaml.data import plain_data
+    from ..yaml.toplevel import top_level
+    from ..yaml.tree import LocateError, locate
 
+    top = top_level(data, first_only=True)
+    if top is not None and (top.get("kind") != RESOURCE_LIST or not str(
+            top.get("apiVersion") or "").startswith(KRM_API_GROUP + "/")):
+        return None
     try:
-        doc = YAML(typ="safe", pure=False).load(data.decode("utf-8"))
-    except (YAMLError, UnicodeDecodeError, ValueError, TypeError, OverflowError):
-        # TypeError: a mapping key holding a mapping (`? - {a: 1}`), which the
-        # constructor cannot hash; the others: values it cannot construct.
-        # None of these is a ResourceList to answer.
+        # The tree builder, not a loader: iterative, depth- and merge-bounded,
+        # aliases shared, not expanded.
+        doc = locate(data.decode("utf-8")).root
+    except (LocateError, UnicodeDecodeError):
         return None
     if not isinstance(doc, dict) or doc.get("kind") != RESOURCE_LIST:
         return None
     api_version = doc.get("apiVersion")
     if not isinstance(api_version, str) or not api_version.startswith(KRM_API_GROUP + "/"):
         return None
-    return doc
+    return cast(dict[str, Any], plain_data(doc))
 
 
 class ResourceListReader:

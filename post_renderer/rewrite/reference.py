@@ -34,6 +34,11 @@ REFERENCE_RE = re.compile(
     rf"(?::(?P<tag>{_TAG}))?(?:@(?P<digest>{_DIGEST}))?"
 )
 _DOMAIN_RE = re.compile(_DOMAIN)
+# distribution/reference refuses a 64-hex name: it is reserved for image IDs
+# (a runtime would look up a local image by ID instead of pulling a name).
+_IMAGE_ID = re.compile(r"[a-f0-9]{64}")
+_IMAGE_ID_REASON = ("a 64-character hexadecimal repository name is an image ID, "
+                    "not a name (distribution/reference refuses it)")
 _REMOTE_NAME_RE = re.compile(_REMOTE_NAME)
 
 # A reference embedded in a longer string ends where these characters start.
@@ -78,14 +83,18 @@ def split_domain(name: str) -> tuple[str | None, str]:
     `localhost`, or an upper-case letter, which a path may not contain).
     """
     first, sep, rest = name.partition("/")
-    if sep and ("." in first or ":" in first or first == "localhost" or first != first.lower()):
+    if sep and ("." in first or ":" in first or first.lower() == "localhost"
+                or first != first.lower()):
         return first, rest
     return None, name
 
 
 def normalize_name(domain: str | None, path: str, *, official_namespace: bool) -> str:
     """Fully qualify a name: Docker Hub gets its domain, and images (not rule
-    prefixes) of a single component on Docker Hub get `library/`."""
+    prefixes) of a single component on Docker Hub get `library/`.  Host names
+    are case-insensitive (DNS), so the domain is lower-cased; the path is not
+    (the grammar allows lower case only, and matching stays exact)."""
+    domain = domain.lower() if domain is not None else None
     if domain is None or domain == LEGACY_DOCKER_HUB:
         domain = DOCKER_HUB
     if official_namespace and domain == DOCKER_HUB and "/" not in path:
@@ -108,6 +117,8 @@ def parse_reference(text: str) -> ImageReference:
         raise ReferenceError(_why_invalid(text))
     if len(match["name"]) > NAME_TOTAL_MAX:
         raise ReferenceError(f"repository name longer than {NAME_TOTAL_MAX} characters")
+    if domain is None and _IMAGE_ID.fullmatch(path):
+        raise ReferenceError(_IMAGE_ID_REASON)
     return ImageReference(domain, path, match["tag"], match["digest"])
 
 
@@ -120,10 +131,12 @@ def parse_prefix(text: str) -> str:
     if not stripped:
         raise ReferenceError("empty prefix")
     if "/" not in stripped and _DOMAIN_RE.fullmatch(stripped) and (
-        "." in stripped or ":" in stripped or stripped == "localhost"
+        "." in stripped or ":" in stripped or stripped.lower() == "localhost"
     ):
-        return DOCKER_HUB if stripped == LEGACY_DOCKER_HUB else stripped
+        return normalize_name(stripped, "", official_namespace=False)
     domain, path = split_domain(stripped)
+    if domain is None and _IMAGE_ID.fullmatch(path):
+        raise ReferenceError(_IMAGE_ID_REASON)
     if domain is not None and not _DOMAIN_RE.fullmatch(domain):
         raise ReferenceError(f"{domain!r} is not a valid registry host")
     if not _REMOTE_NAME_RE.fullmatch(path):

@@ -29,6 +29,7 @@ from ..model import Document, Occurrence, PullPlace
 from ..rewrite.reference import ReferenceError, is_under, parse_reference
 from ..yaml.splice import Edit, column, flow_insertion, json_string, line_ending, yaml_string
 from ..yaml.tree import Located, Scalar
+from .existing_value import check_list, replace_null
 
 KEY = "imagePullSecrets"
 DEFAULT_SEQUENCE_INDENT = 2
@@ -155,13 +156,14 @@ def _insertion(
     if key not in spec:
         return _new_key(text, located, spec, key, missing, flow_items, newline, json_style)
     if isinstance(existing, Scalar) and existing.is_null:
-        if existing.start == existing.end:  # `imagePullSecrets:` with nothing after
-            return Edit(existing.start, existing.end, f" [{flow_items}]")
-        return Edit(existing.start, existing.end, f"[{flow_items}]")
+        return replace_null(text, located.spans[id(spec)], existing, flow_items)
     if not isinstance(existing, list) or id(existing) not in located.spans:
         names_text = ", ".join(missing)
         return f"is not a list; cannot add {names_text}"
     span = located.spans[id(existing)]
+    unsafe = check_list(text, located.spans[id(spec)], span)
+    if unsafe is not None:
+        return unsafe
     if span.flow:
         return flow_insertion(text, span.inner, bool(existing), flow_items)
     col = column(text, span.inner)

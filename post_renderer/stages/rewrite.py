@@ -78,6 +78,7 @@ class RewriteStage:
         uncovered = find_uncovered(located.root, covered, ctx.table.shape.skip_values)
         for image in sorted(uncovered, key=lambda f: f.value.start):
             if image.note == DATA:
+                _gate_counts(doc, image)  # the application reads it, and pulls it
                 _field_warning(doc, image, ctx.warning, (
                     f"{_reference_text(image)!r} in ConfigMap data looks like an image; not "
                     "rewritten (the application reads it): add an extractor row with `name:` "
@@ -85,6 +86,7 @@ class RewriteStage:
             elif ctx.rewrite_unknown:
                 self._decide(doc, image, changes)
             else:
+                _gate_counts(doc, image)
                 _field_warning(doc, image, ctx.warning, (
                     f"{_reference_text(image)!r} looks like an image but no extractor covers "
                     "it; add an extractor for this kind "
@@ -182,3 +184,11 @@ def _reference_text(image: ImageField) -> str:
         return str(image.value)
     start, end = image.span
     return str(image.value)[start:end]
+
+
+def _gate_counts(doc: Document, image: ImageField) -> None:
+    """An image-like value left as it is still counts for the gate (--allow):
+    whoever reads it pulls it.  Kept apart from the occurrences, which are
+    the images rewritten, reported and mirrored."""
+    doc.uncovered.append(Occurrence(doc.index, image.resource, image.path,
+                                    _reference_text(image), None, None))

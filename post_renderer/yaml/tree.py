@@ -20,6 +20,18 @@ import gc
 import re
 from typing import Any, NamedTuple
 
+from .bounds import (
+    MAX_FLOW_DEPTH,
+    MERGE,
+    MERGE_BUDGET,
+    MERGE_TAGS,
+    MergeError,
+    merge,
+    too_deep,
+)
+from .errors import LocateError as LocateError
+from .errors import malformed, unreadable
+
 _NULL = re.compile(r"(?:~|null|Null|NULL)?")
 # Plain scalars that Kubernetes' YAML 1.1 decoder (sigs.k8s.io/yaml) reads as
 # booleans or numbers, not strings: such an `image:` is not an image to rewrite.
@@ -86,14 +98,6 @@ class Located(NamedTuple):
     spans: dict[int, NodeSpan]
 
 
-class LocateError(Exception):
-    """The document is not valid YAML; `line` is 0-based within the document."""
-
-    def __init__(self, message: str, line: int | None) -> None:
-        super().__init__(message)
-        self.line = line
-
-
 def locate(text: str, *, spans: bool = False) -> Located:
     """Parse one document's text into a tree of dict/list/Scalar (None when empty).
 
@@ -123,9 +127,9 @@ def locate(text: str, *, spans: bool = False) -> Located:
         return _build(text, parser, offset, {} if spans else None)
     except MarkedYAMLError as err:
         if not _flow_scalar_limit(err):
-            raise _malformed(body, err) from None
+            raise malformed(body, err) from None
     except YAMLError as err:
-        raise _unreadable(body, err, in_bytes=True) from None
+        raise unreadable(body, err, in_bytes=True) from None
     finally:
         parser.dispose()
         if collecting:
@@ -161,54 +165,11 @@ def _locate_pure(text: str, body: str, offset: int, spans: bool) -> Located:
     try:
         return _build(text, _Events(events), offset, {} if spans else None)
     except MarkedYAMLError as err:
-        raise _malformed(body, err) from None
+        raise malformed(body, err) from None
     except YAMLError as err:
-        raise _unreadable(body, err, in_bytes=False) from None
+        raise unreadable(body, err, in_bytes=False) from None
     finally:
         events.close()
-
-
-def _malformed(body: str, err: Any) -> LocateError:
-    """libyaml's problem and its context, on the line a user should look at.
-
-    When the text ends inside something (an unclosed quote, bracket or brace:
-    "found unexpected end of stream", "but got '<stream end>'"), the problem's
-    own line is merely the last one, so the line reported is where the
-    unclosed thing starts.  A tab in indentation gets a hint: libyaml only
-    says that it "cannot start any token".
-    """
-    problem = err.problem or err.context or "invalid YAML"
-    context = err.context if err.problem else None
-    mark = err.problem_mark or err.context_mark
-    if err.context_mark is not None and (mark is None or "end of stream" in problem
-                                         or "<stream end>" in problem):
-        mark = err.context_mark
-    message = f"{problem} {context}" if context else problem
-    if err.problem_mark is not None and _tab_in_indentation(body, err.problem_mark.index):
-        message += " (a tab in indentation: YAML indents with spaces only)"
-    return LocateError(message, mark.line if mark is not None else None)
-
-
-def _tab_in_indentation(body: str, index: int) -> bool:
-    start = body.rfind("\n", 0, index) + 1
-    line = body[start:index + 1]
-    return "\t" in line[:len(line) - len(line.lstrip(" \t"))]
-
-
-def _unreadable(body: str, err: Any, *, in_bytes: bool) -> LocateError:
-    """A character the parser refuses (NUL, other control characters), with its line.
-
-    ruamel's message names "<unicode string>" and a position (in UTF-8 bytes
-    from libyaml, in characters from the pure parser); the line is what a user
-    can find.
-    """
-    position, character = getattr(err, "position", None), getattr(err, "character", None)
-    reason = getattr(err, "reason", None)
-    if isinstance(position, int) and isinstance(character, int) and reason:
-        line = (body.encode("utf-8")[:position].count(b"\n") if in_bytes
-                else body.count("\n", 0, position))
-        return LocateError(f"unacceptable character #x{character:04x}: {reason}", line)
-    return LocateError(" ".join(str(err).split()), None)
 
 
 def _build(text: str, parser: Any, offset: int, spans: dict[int, NodeSpan] | None) -> Located:
@@ -225,6 +186,7 @@ def _build(text: str, parser: Any, offset: int, spans: dict[int, NodeSpan] | Non
     )
 
     anchors: dict[str, Any] = {}
+    budget = MERGE_BUDGET + 10 * len(text)
     # Each frame: [container, pending key (None: a key comes next), line of that key].
     stack: list[list[Any]] = []
     root: Any = None
@@ -242,7 +204,10 @@ def _build(text: str, parser: Any, offset: int, spans: dict[int, NodeSpan] | Non
                     and frame[0].__class__ is dict:
                 # A mapping key: a plain str is enough (its line is kept for
                 # a duplicate-key message); only values need a span.
-                frame[1] = event.value
+                key = event.value
+                if key == "<<" and not event.style and event.ctag in MERGE_TAGS:
+                    key = MERGE
+                frame[1] = key
                 frame[2] = event.start_mark.line
                 continue
             mark = event.start_mark
@@ -259,20 +224,31 @@ def _build(text: str, parser: Any, offset: int, spans: dict[int, NodeSpan] | Non
             container: Any = {} if cls is MappingStartEvent else []
             if event.anchor is not None:
                 anchors[event.anchor] = container
-            frame = [container, None, event.start_mark.line]
-            if spans is not None:
-                frame.append(event)  # its span is recorded at its end event
+            if len(stack) >= MAX_FLOW_DEPTH:  # one comparison in the hot loop
+                problem = too_deep(len(stack), bool(event.flow_style))
+                if problem is not None:
+                    raise LocateError(problem, event.start_mark.line)
+            # [container, pending key, its line, merge keys met (None: none),
+            #  its start event (its span is recorded at its end event)]
+            frame = [container, None, event.start_mark.line, None, event]
             stack.append(frame)
             continue
         elif cls is MappingEndEvent or cls is SequenceEndEvent:
             popped = stack.pop()
             node = popped[0]
+            if popped[3] is not None:
+                try:
+                    budget = merge(node, popped[3], stack, budget)
+                except MergeError as err:
+                    raise LocateError(str(err), err.line) from None
             if spans is not None:
-                spans[id(node)] = _node_span(text, popped[3], offset, event.end_mark.index + offset)
+                spans[id(node)] = _node_span(text, popped[4], offset, event.end_mark.index + offset)
             frame = stack[-1] if stack else None
         elif cls is AliasEvent:
             if event.anchor not in anchors:
-                raise LocateError(f"undefined alias *{event.anchor}", event.start_mark.line)
+                # Not named: a functionConfig's `password: *…` must not reach
+                # stderr or a KRM result; the line finds it.
+                raise LocateError("an alias (*) to an undefined anchor", event.start_mark.line)
             node = anchors[event.anchor]
         elif cls is StreamEndEvent:
             break
@@ -294,9 +270,14 @@ def _build(text: str, parser: Any, offset: int, spans: dict[int, NodeSpan] | Non
             frame[2] = event.start_mark.line
         else:
             key = frame[1]
-            if key in parent:
+            if key is MERGE:
+                if frame[3] is None:
+                    frame[3] = []
+                frame[3].append((len(parent), node, frame[2]))
+            elif key in parent:
                 raise LocateError(f"duplicate key {key!r}", frame[2])
-            parent[key] = node
+            else:
+                parent[key] = node
             frame[1] = None
     return Located(root, spans or {})
 
@@ -312,8 +293,13 @@ def _node_span(text: str, event: Any, offset: int, end: int) -> NodeSpan:
 class _Unhashable:
     """Stands in for a non-scalar mapping key (rare in manifests)."""
 
+    def __repr__(self) -> str:
+        return "<complex key>"
+
 
 def _key(node: Any) -> Any:
+    if isinstance(node, Scalar) and node == "<<" and not node.style:
+        return MERGE  # an anchored `&a <<` is still the merge key
     if isinstance(node, str):
         return str(node)
     return _Unhashable()
