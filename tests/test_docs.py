@@ -86,6 +86,15 @@ def test_the_quick_start_is_one_command_and_the_same_everywhere() -> None:
     assert "Python ≥ 3.11" in section(README, "## Quick start")
 
 
+def test_ci_runs_the_readme_test_command() -> None:
+    """CI must run what the README tells a newcomer to run, not a variant of it."""
+    [command] = [b.text for b in code_blocks(README)
+                 if b.info == "sh" and b.text in section(README, "## Quick start")
+                 and "pytest" in b.text]
+    assert "\n" not in command
+    assert f"( {command} ) || exit $?" in (ROOT / ".ci" / "run").read_text()
+
+
 def fresh_copy(tmp_path: Path) -> Path:
     """The repository as a new clone has it: no virtual environment, no tools."""
     copy = tmp_path / "clone"
