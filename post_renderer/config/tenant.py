@@ -32,6 +32,8 @@ def check_tenant_rules(
     """
     admin = RuleSet.from_pairs(list(admin_pairs))
     tenant = RuleSet.from_pairs(list(tenant_pairs))
+    for rule in tenant.exact:  # it would come before the administrator's pattern rules
+        return f"tenant rule {rule.label} is an exact image rule: a tenant may add prefixes only"
     for rule in _rules(tenant):
         reason = _conflict(rule, admin)
         if reason:

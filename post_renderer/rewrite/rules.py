@@ -140,10 +140,12 @@ class RuleSet:
 
     A plain slotted class, not a NamedTuple: its `len` counts rules.
     `sources` and `all` are the seed's two forms, unscoped; `targets` are the
-    prefix and `all` targets, under which an image counts as already moved.
+    prefix and `all` targets, under which an image counts as already moved, and
+    `outputs` the exact rules' results, which count as moved too.
     """
 
-    __slots__ = ("sources", "all", "targets", "exclusions", "exact", "patterns", "alls")
+    __slots__ = ("sources", "all", "targets", "exclusions", "exact", "patterns", "alls",
+                 "outputs", "scoped")
 
     def __init__(self, sources: tuple[Rule, ...], all: Rule | None = None,
                  targets: tuple[str, ...] = (), *, exclusions: tuple[Rule, ...] = (),
@@ -152,6 +154,10 @@ class RuleSet:
         self.sources, self.all, self.targets = sources, all, targets
         self.exclusions, self.exact, self.patterns = exclusions, exact, patterns
         self.alls = alls if alls is not None else ((all,) if all is not None else ())
+        # whether a decision depends on where the image is met
+        self.scoped = any(r.scope for r in (*sources, *exclusions, *exact, *patterns, *self.alls))
+        self.outputs = {normalized_reference(parse_reference(out)): rule for rule in exact
+                        if (out := rule.rewrite(parse_reference(rule.source))) is not None}
 
     def __repr__(self) -> str:
         return f"RuleSet({list(self.ordered())!r})"
@@ -289,7 +295,6 @@ def decide(text: str, rules: RuleSet, place: Place | None = None) -> Decision:
 def choose(ref: ImageReference, text: str, rules: RuleSet,
            place: Place | None) -> Decision | Candidate:
     """The winning candidate, or why nothing changes (one step, no checks)."""
-    name = ref.normalized_name
     for candidate in candidates(ref, rules, place):
         if not candidate.applies:
             continue
@@ -297,12 +302,22 @@ def choose(ref: ImageReference, text: str, rules: RuleSet,
         if rule.kind == EXCLUDE:
             return Unchanged(text, f"excluded by {rule.label}", rule)
         if rule.kind in (PREFIX, ALL):
-            under = next((t for t in rules.targets if is_under(name, t)), None)
-            if under is not None:
-                return Unchanged(text, f"already under {under}")
+            return already_moved(ref, text, rules) or candidate
         return candidate
+    return already_moved(ref, text, rules) or Unchanged(text, "no rule matched")
+
+
+def already_moved(ref: ImageReference, text: str, rules: RuleSet) -> Unchanged | None:
+    """Under a prefix or `all` target, or an exact rule's result: a second run
+    must leave it, so prefix and `all` rules do not apply to it."""
+    name = ref.normalized_name
     under = next((t for t in rules.targets if is_under(name, t)), None)
-    return Unchanged(text, f"already under {under}" if under else "no rule matched")
+    if under is not None:
+        return Unchanged(text, f"already under {under}")
+    exact = rules.outputs.get(normalized_reference(ref))
+    if exact is not None:
+        return Unchanged(text, f"already the result of {exact.label}")
+    return None
 
 
 def decide_reference(ref: ImageReference, text: str, rules: RuleSet,
@@ -334,9 +349,9 @@ def decide_reference(ref: ImageReference, text: str, rules: RuleSet,
         return Invalid(
             text,
             f"rule {rule.label} gives {new!r}, which rule {again.rule.label} would "
-            f"rewrite again to {again.result!r}: the rules must converge (exclude the "
-            f"first result, or change a rule; `{EXPLAIN_HINT} {new}` shows the rules "
-            "that match it)",
+            f"rewrite again to {again.result!r}: the rules must converge (add "
+            f"{_exclusion_hint(rule, new_ref)} to `exclude`, or change a rule; "
+            f"`{EXPLAIN_HINT} {new}` shows the rules that match it)",
             is_error=True,
             rule=rule,
         )
@@ -348,3 +363,15 @@ def _same_image(text: str, ref: ImageReference) -> bool:
         return normalized_reference(parse_reference(text)) == normalized_reference(ref)
     except ReferenceError:
         return False
+
+
+def _exclusion_hint(rule: Rule, result: ImageReference) -> str:
+    """What to exclude so that a result is left alone: a pattern target's
+    literal prefix (up to its first group), else the result's name."""
+    if rule.kind == PATTERN:
+        literal = re.split(r"\\", rule.target, maxsplit=1)[0].rsplit("/", 1)[0]
+        try:
+            return repr(parse_prefix(literal))
+        except ReferenceError:
+            pass
+    return repr(result.normalized_name)
