@@ -60,7 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "instead of the manifests (exit codes unchanged)")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     add_connection_options(parser)
-    parser.epilog = (f"`{PROG} images --help`: list the image pairs (or skopeo/crane copy "
+    parser.epilog = (f"`{PROG} explain IMAGE…`: which rule decides an image, and why; "
+                     f"`{PROG} images --help`: list the image pairs (or skopeo/crane copy "
                      f"commands) instead of writing manifests; `{PROG} sync --help`: copy "
                      f"them to the mirror; `{PROG} auth --help`: the login file.")
     return parser
@@ -106,6 +107,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .auth import main as auth_main
 
         return auth_main(argv[1:])
+    if argv[:1] == ["explain"]:
+        from .explain import main as explain_main
+
+        return explain_main(argv[1:])
     args = quick_parse(argv) or build_parser().parse_args(argv)
     report = reporter_for(args)
     legacy: list[Layer] = []

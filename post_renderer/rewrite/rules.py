@@ -33,7 +33,19 @@ ALL = "all"
 EXCLUDE, EXACT, PATTERN, PREFIX = "exclude", "exact", "pattern", "prefix"
 # The precedence, first to last; `explain` and the docs name the classes so.
 KINDS = (EXCLUDE, EXACT, PATTERN, PREFIX, ALL)
-EXPLAIN_HINT = "registry-rewrite explain"
+
+
+def explain_command(image: str, place: Place | None) -> str:
+    """The `explain` command line that shows how the rules see `image` there."""
+    import shlex
+
+    words = ["registry-rewrite", "explain", shlex.quote(image)]
+    if place is not None and place.namespace:
+        words += ["--namespace", shlex.quote(place.namespace)]
+    if place is not None and place.kind:
+        words += ["--kind", shlex.quote(f"{place.group}/{place.kind}" if place.group
+                                        else place.kind)]
+    return " ".join(words)
 
 
 class Rule(NamedTuple):
@@ -231,6 +243,11 @@ class RuleSet:
         by = f" by {decision.rule.label}" if decision.rule is not None else ""
         return f"expected {expected!r}, but the rules give {got!r}{by}"
 
+    @property
+    def beyond_prefixes(self) -> bool:
+        """Whether more than the seed's two forms decide: then `explain` helps."""
+        return any(r.kind not in (PREFIX, ALL) or r.scope for r in self.ordered())
+
     def __bool__(self) -> bool:
         return any(True for _ in self.ordered())
 
@@ -351,7 +368,7 @@ def decide_reference(ref: ImageReference, text: str, rules: RuleSet,
             f"rule {rule.label} gives {new!r}, which rule {again.rule.label} would "
             f"rewrite again to {again.result!r}: the rules must converge (add "
             f"{_exclusion_hint(rule, new_ref)} to `exclude`, or change a rule; "
-            f"`{EXPLAIN_HINT} {new}` shows the rules that match it)",
+            f"`{explain_command(new, place)}` shows the rules that match it)",
             is_error=True,
             rule=rule,
         )
