@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from ..extract.rows import Extractor, ExtractorError, parse_rows
-from ..rewrite.rules import Rule, RuleSet
+from ..rewrite.rule import Rule
+from ..rewrite.rules import RuleSet
 from .allow import AllowList
 from .content import ContentError, ContentSettings, content_from_document
 from .credentials import CredentialSet

@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..rewrite.reference import ReferenceError
-from ..rewrite.rules import ALL, EXCLUDE, PATTERN, Rule, make_rule, parse_source
+from ..rewrite.rule import ALL, EXCLUDE, PATTERN, Rule, make_rule, parse_source
 from ..rewrite.scope import Scope, make_scope
 from .schema import EXCLUDE_ENTRY, RULE_ENTRY, Keys
 

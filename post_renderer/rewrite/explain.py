@@ -11,20 +11,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from .reference import ReferenceError, parse_reference
+from .rule import ALL, EXACT, EXCLUDE, PATTERN, Rule, normalized_reference
 from .rules import (
-    ALL,
-    EXACT,
-    EXCLUDE,
-    PATTERN,
     Invalid,
     Rewrite,
-    Rule,
     RuleSet,
     Unchanged,
     candidates,
     choose,
     decide_reference,
-    normalized_reference,
 )
 from .scope import Place
 

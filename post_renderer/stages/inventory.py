@@ -15,7 +15,8 @@ from typing import Any
 from ..diagnostics import Diagnostic
 from ..model import Document, End, Occurrence
 from ..rewrite.reference import ReferenceError, is_under, parse_reference
-from ..rewrite.rules import ALL, EXACT, PATTERN, Rule, RuleSet
+from ..rewrite.rule import ALL, EXACT, PATTERN, Rule
+from ..rewrite.rules import RuleSet
 
 
 class InventoryStage:

@@ -14,7 +14,7 @@ from typing import Any
 from ..config.allow import AllowList
 from ..diagnostics import Diagnostic
 from ..model import Document, Occurrence
-from ..rewrite.rules import explain_command
+from ..rewrite.rule import explain_command
 from .rewrite import place_of
 
 
