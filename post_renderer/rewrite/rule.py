@@ -129,5 +129,9 @@ def make_rule(written: str, target: str, scope: Scope = EVERYWHERE) -> Rule:
     try:
         normalized = parse_image_target(target) if kind == EXACT else parse_prefix(target)
     except ReferenceError as err:
-        raise ValueError(f'target "{target}" of "{written}": {err}') from None
+        hint = ""
+        if kind == PREFIX and "/" not in written.strip() and ":" in written:
+            hint = (f'; "{written}" reads as a registry host:port: for one image write '
+                    f'its repository too, e.g. "docker.io/library/{written.strip()}"')
+        raise ValueError(f'target "{target}" of "{written}": {err}{hint}') from None
     return Rule(source, normalized, ALL if kind == ALL else written, kind, scope, match=kind)
