@@ -24,11 +24,12 @@ from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
 from post_renderer.extract.table import build_table
+from post_renderer.pipeline.build import rewrite_bytes
 from post_renderer.rewrite.reference import ReferenceError, parse_reference
 from post_renderer.rewrite.rule import EXCLUDE, PATTERN, Rule, make_rule, parse_source
 from post_renderer.rewrite.rules import RuleSet
 from post_renderer.rewrite.scope import Scope, make_scope
-from post_renderer.stages.rewrite import Context, rewrite_bytes
+from post_renderer.stages.rewrite import Context
 
 EXAMPLES = int(os.environ.get("HYPOTHESIS_EXAMPLES", "150"))
 PROPS = settings(max_examples=EXAMPLES, deadline=None,

@@ -38,6 +38,8 @@ EXPORTER = "quay.io/prometheus/node-exporter:v1.8.2"  # excluded
 HOOK = "mirror.example.com/jobs/bitnami/kubectl:1.30"  # scoped to batch/Job
 BACKUP = ("example.registry.com/internal-images/"  # a CronJob is not a Job: `all`
           "us-docker.pkg.dev/palette-images/tools/backup:2.1")
+UNUSED_HUB = ('registry-rewrite: warning: rule "docker.io": "mirror.example.com/hub" matched no '
+              "image in this stream")
 BASE = FIXTURES / "kustomize" / "base"
 BASE_STREAM = (BASE / "deployment.yaml").read_text() + "---\n" + (BASE / "cronjob.yaml").read_text()
 BASE_EXPECTED = [BUSYBOX, NGINX, EXPORTER, BACKUP]
@@ -107,7 +109,12 @@ def test_krm_function_config(form: str) -> None:
     result = run_cli([], source)
     assert result.returncode == 0, result.stderr
     assert pulled(result.stdout) == BASE_EXPECTED
-    assert "results" not in YAML(typ="safe").load(result.stdout)
+    # results: only the rules these two objects give no work (no Job, no plain Hub image)
+    results = YAML(typ="safe").load(result.stdout)["results"]
+    assert [(r["severity"], r["message"]) for r in results] == [
+        ("warning", 'rule "docker.io": "mirror.example.com/jobs" (in kinds batch/Job) matched '
+         "no image in this stream"),
+        ("warning", UNUSED_HUB.split(": ", 2)[2])]
 
 
 def test_legacy_config_object_argument(tmp_path: Path) -> None:
@@ -144,9 +151,7 @@ def test_argocd_plugin_environment(plugin: dict, helm_bin: Path,  # noqa: F811
     result = run_step(plugin, "generate", app, env)
     assert result.returncode == 0, result.stderr
     # every Docker Hub image here went to a more specific rule than the prefix
-    assert result.stderr.splitlines() == [
-        'registry-rewrite: warning: rule "docker.io": "mirror.example.com/hub" matched no '
-        "image in this stream"]
+    assert result.stderr.splitlines() == [UNUSED_HUB]
     # `helm template` output: hooks and tests are rewritten too
     assert images(result.stdout) == [BUSYBOX, NGINX, EXPORTER, BUSYBOX, HOOK]
 
