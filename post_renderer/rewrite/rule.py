@@ -20,10 +20,10 @@ from .reference import (
 )
 from .scope import EVERYWHERE, Place, Scope
 
+# The kinds of rule, named so in reports, `explain` and the docs; their
+# precedence, first to last: exclude, exact, pattern, prefix, all.
 ALL = "all"
 EXCLUDE, EXACT, PATTERN, PREFIX = "exclude", "exact", "pattern", "prefix"
-# The precedence, first to last; `explain` and the docs name the classes so.
-KINDS = (EXCLUDE, EXACT, PATTERN, PREFIX, ALL)
 
 
 def explain_command(image: str, place: Place | None) -> str:
