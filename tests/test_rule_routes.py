@@ -177,3 +177,22 @@ def test_helm4_plugin(helm4: tuple[str, Path], tmp_path: Path) -> None:  # noqa:
     assert images(docs["demo/templates/deployment.yaml"]) == [BUSYBOX, NGINX, EXPORTER]
     assert images(docs["demo/templates/hook-job.yaml"]) == [HOOK]
     assert images(docs["demo/templates/tests/test-connection.yaml"]) == [BUSYBOX]
+
+
+def test_a_pull_secret_follows_every_rule_that_moves_an_image(tmp_path: Path) -> None:
+    """Exact and pattern targets need not lie under a prefix target: an image a
+    rule moved pulls from the mirror all the same, on the first run and the next."""
+    path = tmp_path / "rules.yaml"
+    path.write_text(RULES_DOC.replace('  "all": "example.registry.com/internal-images"\n', "")
+                    + "pullSecret: mirror-pull\n")
+    first = run_cli(["-c", str(path)], BASE_STREAM)
+    assert first.returncode == 0, first.stderr
+    docs = list(YAML(typ="safe").load_all(first.stdout))
+    pod = docs[0]["spec"]["template"]["spec"]
+    assert [c["image"] for c in pod["initContainers"] + pod["containers"]] == [
+        BUSYBOX, NGINX, EXPORTER]
+    assert pod["imagePullSecrets"] == [{"name": "mirror-pull"}]
+    # the CronJob's image: no rule (no `all` here), so no pull secret
+    assert "imagePullSecrets" not in str(docs[1])
+    second = run_cli(["-c", str(path)], first.stdout)
+    assert (second.returncode, second.stdout) == (0, first.stdout)

@@ -135,6 +135,13 @@ class RuleSet:
         by = f" by {decision.rule.label}" if decision.rule is not None else ""
         return f"expected {expected!r}, but the rules give {got!r}{by}"
 
+    def holds(self, ref: ImageReference) -> bool:
+        """Whether `ref` is where the rules put images: under a prefix or `all`
+        target, or an exact rule's result."""
+        name = ref.normalized_name
+        return (any(is_under(name, t) for t in self.targets)
+                or normalized_reference(ref) in self.outputs)
+
     @property
     def beyond_prefixes(self) -> bool:
         """Whether more than the seed's two forms decide: then `explain` helps."""
