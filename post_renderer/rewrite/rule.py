@@ -64,10 +64,11 @@ class Rule(NamedTuple):
             text = f'"{self.written}": "{self.target}"'
         return f"{text} (in {self.scope.describe()})" if self.scope else text
 
-    def rewrite(self, ref: ImageReference) -> str | None:
+    def rewrite(self, ref: ImageReference, name: str | None = None) -> str | None:
         """What this rule makes of `ref` (the reference itself for an
-        exclusion), or None when its source does not match."""
-        name = ref.normalized_name
+        exclusion), or None when its source does not match.  `name` is
+        `ref.normalized_name` when the caller has it already."""
+        name = ref.normalized_name if name is None else name
         if self.match == PATTERN:
             assert self.pattern is not None
             found = self.pattern.fullmatch(name + ref.suffix)

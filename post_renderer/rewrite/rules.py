@@ -191,10 +191,12 @@ class Candidate(NamedTuple):
     applies: bool
 
 
-def candidates(ref: ImageReference, rules: RuleSet, place: Place | None) -> Iterator[Candidate]:
+def candidates(ref: ImageReference, rules: RuleSet, place: Place | None,
+               name: str | None = None) -> Iterator[Candidate]:
     """Every rule whose source matches `ref`, in the order of the precedence."""
+    name = ref.normalized_name if name is None else name
     for rule in rules.ordered():
-        result = rule.rewrite(ref)
+        result = rule.rewrite(ref, name)
         if result is not None:
             yield Candidate(rule, result, rule.scope.admits(place))
 
@@ -208,29 +210,30 @@ def decide(text: str, rules: RuleSet, place: Place | None = None) -> Decision:
     return decide_reference(ref, text, rules, place)
 
 
-def choose(ref: ImageReference, text: str, rules: RuleSet,
-           place: Place | None) -> Decision | Candidate:
+def choose(ref: ImageReference, text: str, rules: RuleSet, place: Place | None,
+           name: str | None = None) -> Decision | Candidate:
     """The winning candidate, or why nothing changes (one step, no checks)."""
-    for candidate in candidates(ref, rules, place):
+    name = ref.normalized_name if name is None else name
+    for candidate in candidates(ref, rules, place, name):
         if not candidate.applies:
             continue
         rule = candidate.rule
         if rule.kind == EXCLUDE:
             return Unchanged(text, f"excluded by {rule.label}", rule)
         if rule.kind in (PREFIX, ALL):
-            return already_moved(ref, text, rules) or candidate
+            return already_moved(ref, text, rules, name) or candidate
         return candidate
-    return already_moved(ref, text, rules) or Unchanged(text, "no rule matched")
+    return already_moved(ref, text, rules, name) or Unchanged(text, "no rule matched")
 
 
-def already_moved(ref: ImageReference, text: str, rules: RuleSet) -> Unchanged | None:
+def already_moved(ref: ImageReference, text: str, rules: RuleSet,
+                  name: str) -> Unchanged | None:
     """Under a prefix or `all` target, or an exact rule's result: a second run
     must leave it, so prefix and `all` rules do not apply to it."""
-    name = ref.normalized_name
     under = next((t for t in rules.targets if is_under(name, t)), None)
     if under is not None:
         return Unchanged(text, f"already under {under}")
-    exact = rules.outputs.get(normalized_reference(ref))
+    exact = rules.outputs.get(name + ref.suffix) if rules.outputs else None
     if exact is not None:
         return Unchanged(text, f"already the result of {exact.label}")
     return None
@@ -238,7 +241,8 @@ def already_moved(ref: ImageReference, text: str, rules: RuleSet) -> Unchanged |
 
 def decide_reference(ref: ImageReference, text: str, rules: RuleSet,
                      place: Place | None = None) -> Decision:
-    chosen = choose(ref, text, rules, place)
+    name = ref.normalized_name
+    chosen = choose(ref, text, rules, place, name)
     if not isinstance(chosen, Candidate):
         return chosen
     rule, new = chosen.rule, chosen.result
@@ -258,9 +262,13 @@ def decide_reference(ref: ImageReference, text: str, rules: RuleSet,
             is_error=True,
             rule=rule,
         )
-    if _same_image(new, ref):
+    new_name = new_ref.normalized_name
+    if new_name + new_ref.suffix == name + ref.suffix:
         return Unchanged(text, f"{rule.label} gives the same reference", rule)
-    again = choose(new_ref, new, rules, place)
+    # A prefix or `all` result is under its target, which prefix and `all` rules
+    # leave alone: only exact and pattern rules can move a result again.
+    again = (choose(new_ref, new, rules, place, new_name) if rules.exact or rules.patterns
+             else None)
     if isinstance(again, Candidate) and not _same_image(again.result, new_ref):
         return Invalid(
             text,
