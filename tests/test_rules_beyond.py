@@ -9,6 +9,7 @@ references are written out by hand, not computed.
 from __future__ import annotations
 
 import functools
+import json
 from pathlib import Path
 
 import pytest
@@ -229,3 +230,19 @@ def test_an_image_without_a_namespace_is_outside_every_namespace_scope(
     result = run_cli(["-c", path], stream)
     assert images_in(result.stdout) == ["example.registry.com/internal-images/gcr.io/x:1"]
     assert "matched no image" in result.stderr.decode()
+
+
+def test_images_names_the_rule_and_its_kind_and_the_exclusion_that_kept_an_image() -> None:
+    stream = (document(0, "gcr.io/private/x:1", "kube-system", POD)
+              + document(1, "nginx:1.25", "kube-system", POD)
+              + document(2, "gcr.io/private/x:1", "team-b", POD))
+    text = run_cli(["images", "-c", str(BEYOND)], stream)
+    assert text.stdout.decode().splitlines() == [
+        "docker.io/library/nginx:1.25 -> mirror.example.com/patched/nginx:1.25-p1",
+        'gcr.io/private/x:1 (excluded by exclude "gcr.io/private" (in namespaces kube-system))',
+        "gcr.io/private/x:1 -> mirror.example.com/gcr/private/x:1",
+    ]
+    listed = json.loads(run_cli(["images", "-c", str(BEYOND), "--format", "json"],
+                                stream).stdout)
+    assert [(entry["rule"] or {}).get("kind") for entry in listed] == ["exact", "prefix", None]
+    assert listed[2]["reason"].startswith('excluded by exclude "gcr.io/private"')
