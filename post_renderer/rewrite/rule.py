@@ -64,6 +64,15 @@ class Rule(NamedTuple):
             text = f'"{self.written}": "{self.target}"'
         return f"{text} (in {self.scope.describe()})" if self.scope else text
 
+    @property
+    def name(self) -> str:
+        """The rule by its source alone, with its kind and scope where they tell
+        two rules apart (for lists of rules)."""
+        text = f'"{self.written}"'
+        if self.kind in (EXCLUDE, PATTERN):
+            text = f"{self.kind} {text}"
+        return f"{text} (in {self.scope.describe()})" if self.scope else text
+
     def rewrite(self, ref: ImageReference, name: str | None = None) -> str | None:
         """What this rule makes of `ref` (the reference itself for an
         exclusion), or None when its source does not match.  `name` is

@@ -15,7 +15,7 @@ from typing import Any
 from ..diagnostics import Diagnostic
 from ..model import Document, End, Occurrence
 from ..rewrite.reference import ReferenceError, is_under, parse_reference
-from ..rewrite.rule import ALL, EXACT, PATTERN, Rule
+from ..rewrite.rule import ALL, EXACT, PATTERN, PREFIX, Rule
 from ..rewrite.rules import RuleSet
 
 
@@ -111,7 +111,7 @@ def unmatched_warnings(unmatched: Sequence[Rule], upstream: Iterable[str]) -> li
     lines: list[Diagnostic] = []
     rest: list[Rule] = []
     for rule in unmatched:
-        meant = _near_miss(rule.source, upstream)
+        meant = _near_miss(rule.source, upstream) if rule.match == PREFIX else None
         if meant is None:
             rest.append(rule)
         else:
@@ -120,7 +120,7 @@ def unmatched_warnings(unmatched: Sequence[Rule], upstream: Iterable[str]) -> li
     if len(rest) == 1:
         lines.append(Diagnostic("warning", f"rule {rest[0].label} matched no image in this stream"))
     elif rest:
-        shown = ", ".join(f'"{r.written}"' for r in rest[:_LISTED])
+        shown = ", ".join(r.name for r in rest[:_LISTED])
         more = f" and {len(rest) - _LISTED} more" if len(rest) > _LISTED else ""
         lines.append(Diagnostic("warning", f"{len(rest)} rules matched no image in this stream: "
                                 f"{shown}{more} (--report lists them)"))
