@@ -195,3 +195,23 @@ def test_a_pull_secret_follows_every_rule_that_moves_an_image(tmp_path: Path) ->
     assert "imagePullSecrets" not in str(docs[1])
     second = run_cli(["-c", str(path)], first.stdout)
     assert (second.returncode, second.stdout) == (0, first.stdout)
+
+
+@pytest.mark.parametrize(("tenant", "message"), [
+    # an exact image would come before the administrator's pattern rule
+    ('"quay.io/x/y:1": "evil.example.com/y:1"', "is an exact image rule: a tenant may add "
+     "prefixes only"),
+    ('exclude: "quay.io"', "'exclude' is not a rule"),
+    ('rules: "x"', "'rules' is not a rule"),
+])
+def test_tenant_rules_add_prefixes_only(tmp_path: Path, tenant: str, message: str) -> None:
+    path = tmp_path / "rules.yaml"
+    path.write_text('imageReplacementRules: {"docker.io": "mirror.example.com/hub"}\n'
+                    "exclude: [mirror.example.com/q]\nrules:\n"
+                    "  - pattern: 'quay\\.io/(.*)'\n    target: 'mirror.example.com/q/\\1'\n"
+                    "    examples: {'quay.io/x/y:1': 'mirror.example.com/q/x/y:1'}\n")
+    result = run_cli(["-c", str(path)], BASE_STREAM,
+                     env={"REGISTRY_REWRITE_TENANT_RULES": tenant})
+    assert (result.returncode, result.stdout) == (2, b"")
+    assert "$REGISTRY_REWRITE_TENANT_RULES: " in result.stderr.decode()
+    assert message in result.stderr.decode()

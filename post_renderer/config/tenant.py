@@ -15,7 +15,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from ..rewrite.reference import is_under
-from ..rewrite.rules import ALL, Rule, RuleSet
+from ..rewrite.rule import ALL
+from ..rewrite.rules import Rule, RuleSet
 
 # Set by the Argo CD plugin script from the Application's parameters; never by
 # the administrator, whose rules come from $REGISTRY_REWRITE_CONFIG/_RULES.
