@@ -1,7 +1,7 @@
 """The same exclusions, exact, scoped and pattern rules on every route: a rules
 file and a pack values file on the CLI, a KRM functionConfig (spec, top level,
 ConfigMap data; through the CLI and the real kustomize), the Argo CD plugin's
-environment, Helm 3's --post-renderer and Helm 4's plugin.  Every route must
+sidecar environment, Helm 3's --post-renderer and Helm 4's plugin.  Every route must
 give the same images, written out by hand below."""
 
 from __future__ import annotations
@@ -146,7 +146,8 @@ def test_kustomize_exec_krm_function(kustomize: str, tmp_path: Path) -> None:  #
 def test_argocd_plugin_environment(plugin: dict, helm_bin: Path,  # noqa: F811
                                    tmp_path: Path) -> None:
     app = app_copy(tmp_path)
-    env = argocd_env(helm_bin, tmp_path, ARGOCD_ENV_IMAGE_REPLACEMENT_RULES=RULES_DOC)
+    # the administrator's rules: the sidecar's $REGISTRY_REWRITE_RULES, in mapping form
+    env = argocd_env(helm_bin, tmp_path, REGISTRY_REWRITE_RULES=RULES_DOC)
     result = run_step(plugin, "generate", app, env)
     assert result.returncode == 0, result.stderr
     # every Docker Hub image here went to a more specific rule than the prefix
