@@ -48,7 +48,7 @@ class RewriteStage:
         self.ctx = ctx
         # Each distinct reference is decided once: a stream repeats a few images
         # in many containers.  Bounded, so that hostile input cannot grow it.
-        self.decisions: dict[tuple[str, Place | None], Decision] = {}
+        self.decisions: dict[str | tuple[str, Place], Decision] = {}
 
     def process(self, doc: Document) -> None:
         ctx = self.ctx
@@ -140,13 +140,14 @@ class RewriteStage:
             return
         # Decisions are kept per reference, and per place when a rule is scoped.
         place = place_of(image.resource) if ctx.rules.scoped else None
-        decision = self.decisions.get((reference, place))
+        key = reference if place is None else (reference, place)
+        decision = self.decisions.get(key)
         if decision is None:
             decision = decide(reference, ctx.rules, place)
             if len(self.decisions) >= DECISIONS_KEPT:
                 self.decisions.clear()
             if len(reference) <= DECIDED_LENGTH:
-                self.decisions[(reference, place)] = decision
+                self.decisions[key] = decision
         # the rule that decided, also when it excluded the image or failed on it
         rule = decision.rule
         rewritten = None
