@@ -44,7 +44,7 @@ def test_report_has_one_entry_per_image_field(tmp_path: Path) -> None:
         "document": 0, "apiVersion": "apps/v1", "kind": "Deployment", "namespace": "shop",
         "name": "web", "path": "spec.template.spec.containers[0].image",
         "original": "nginx:1.27", "rewritten": "mirror.example.com/hub/library/nginx:1.27",
-        "rule": {"source": "docker.io", "target": "mirror.example.com/hub"},
+        "rule": {"source": "docker.io", "target": "mirror.example.com/hub", "kind": "prefix"},
     }
     pause = next(i for i in images if i["original"].startswith("gcr.io/"))
     assert (pause["document"], pause["name"], pause["rewritten"], pause["rule"]) \
@@ -52,7 +52,8 @@ def test_report_has_one_entry_per_image_field(tmp_path: Path) -> None:
     assert {i["path"] for i in images if i["name"] == "web"} == {
         "spec.template.spec.containers[0].image", "spec.template.spec.containers[1].image",
         "spec.template.spec.initContainers[0].image"}
-    assert data["unmatchedRules"] == [{"source": "grc.io", "target": "mirror.example.com/gcr"}]
+    assert data["unmatchedRules"] == [
+        {"source": "grc.io", "target": "mirror.example.com/gcr", "kind": "prefix"}]
     assert data["pullSecrets"] == []
 
 
@@ -165,7 +166,7 @@ def test_images_json() -> None:
     assert data[2] == {"source": PAUSE, "destination": None, "rule": None, "occurrences": 1,
                        "reason": "no rule"}
     assert data[1] == {"source": PAIRS[1][0], "destination": PAIRS[1][1],
-                       "rule": {"source": "docker.io", "target": "mirror.example.com/hub"},
+                       "rule": {"source": "docker.io", "target": "mirror.example.com/hub", "kind": "prefix"},
                        "occurrences": 2}
 
 
@@ -176,6 +177,7 @@ def test_images_csv() -> None:
     assert [(r["source"], r["destination"]) for r in rows] == [*PAIRS[:2], (PAUSE, ""),
                                                                *PAIRS[2:]]
     assert rows[3]["rule_source"] == "quay.io" and rows[1]["occurrences"] == "2"
+    assert rows[3]["rule_kind"] == "prefix"
 
 
 def test_images_skopeo_commands() -> None:

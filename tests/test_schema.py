@@ -24,7 +24,7 @@ def usage_error(tmp_path: Path, rules: str) -> str:
 def test_a_typo_in_a_rules_file_gets_a_hint(tmp_path: Path) -> None:
     line = usage_error(tmp_path, "imageReplacementRules: {all: m.example.com}\nalow: [x]\n")
     assert "unknown key 'alow'; did you mean 'allow'?" in line
-    assert "(a rules file holds: allow, content, credentials, extractors," in line
+    assert "(a rules file holds: allow, content, credentials, exclude, extractors," in line
 
 
 def test_a_typo_in_a_credential_names_its_path_and_not_its_value(tmp_path: Path) -> None:

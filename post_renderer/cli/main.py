@@ -64,7 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     add_connection_options(parser)
     add_check_options(parser, route=True)
-    parser.epilog = (f"`{PROG} images --help`: list the image pairs (or skopeo/crane copy "
+    parser.epilog = (f"`{PROG} explain IMAGE…`: which rule decides an image, and why; "
+                     f"`{PROG} images --help`: list the image pairs (or skopeo/crane copy "
                      f"commands) instead of writing manifests; `{PROG} sync --help`: copy "
                      f"them to the mirror; `{PROG} verify --help`: check the mirror serves "
                      f"them; `{PROG} auth --help`: the login file.")
@@ -119,6 +120,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .auth import main as auth_main
 
         return auth_main(argv[1:])
+    if argv[:1] == ["explain"]:
+        from .explain import main as explain_main
+
+        return explain_main(argv[1:])
     args = quick_parse(argv) or build_parser().parse_args(argv)
     report = reporter_for(args)
     legacy: list[Layer] = []

@@ -13,10 +13,12 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from ..extract.rows import Extractor, ExtractorError, parse_rows
+from ..rewrite.rule import Rule
 from ..rewrite.rules import RuleSet
 from .allow import AllowList
 from .content import ContentError, ContentSettings, content_from_document
 from .credentials import CredentialSet
+from .rule_entries import ENTRIES_KEY, EXCLUDE_KEY, EntryError, pairs_to_rules, rules_in_section
 from .schema import RULES_FILE, missing_path
 from .settings import (
     RegistrySettings,
@@ -106,9 +108,38 @@ def rules_from_document(doc: Any, origin: str) -> list[tuple[str, str]]:
     problem = RULES_FILE.unknown(doc, origin)
     if problem:
         raise ConfigError(problem)
-    if RULES_KEY not in doc:
+    if RULES_KEY not in doc and ENTRIES_KEY not in doc:
         raise ConfigError(f"{origin}: no `{RULES_KEY}` key")
-    return _rules_in_file(doc[RULES_KEY], origin, [RULES_KEY])
+    return _rules_in_file(doc.get(RULES_KEY), origin, [RULES_KEY])
+
+
+def entries_from_section(section: Mapping[str, Any] | None, where: str) -> list[Rule]:
+    """The `exclude` and `rules` entries beside the rules, as validated rules."""
+    if section is None:
+        return []
+    try:
+        return rules_in_section(section, where)
+    except EntryError as err:
+        raise ConfigError(str(err)) from None
+
+
+def env_layer(text: str) -> Layer:
+    """$REGISTRY_REWRITE_RULES: the block string of rule lines, or a mapping
+    holding `imageReplacementRules`, `exclude` and `rules` (told apart by that
+    key, which is no valid source, or by an `exclude` or `rules` value that is
+    not a string: a rule line's target is one)."""
+    origin = f"${ENV_RULES}"
+    doc = load_yaml_text(text, f"{origin} (block string)") if text.strip() else None
+    keys = (RULES_KEY, EXCLUDE_KEY, ENTRIES_KEY)
+    if isinstance(doc, Mapping) and (RULES_KEY in doc or any(
+            key in doc and not isinstance(doc[key], str) for key in keys)):
+        unknown = sorted(str(k) for k in doc if k not in keys)
+        if unknown:
+            raise ConfigError(f"{origin}: unknown key {unknown[0]!r} (it holds: "
+                              f"{', '.join(keys)})")
+        return Layer(origin, rules_from_value(doc.get(RULES_KEY), f"{origin}: {RULES_KEY}"),
+                     {k: v for k, v in doc.items() if k != RULES_KEY}, f"{origin}: ")
+    return Layer(origin, rules_from_value(text, origin))
 
 
 def _rules_in_file(value: Any, path: str, keys: Sequence[str]) -> list[tuple[str, str]]:
@@ -182,33 +213,35 @@ def build_config(
 ) -> Config:
     """Merge file, environment and flags (flags win) and validate the result.
 
-    Order, later winning per rule source: the file (-c or $REGISTRY_REWRITE_CONFIG),
-    $REGISTRY_REWRITE_RULES, then `layers` as (origin, pairs) — a KRM
+    Order, later winning per rule (kind, source and scope): the file (-c or
+    $REGISTRY_REWRITE_CONFIG), $REGISTRY_REWRITE_RULES, then `layers` — a KRM
     functionConfig or legacy plugin config object — then --rule/--all; last,
-    $REGISTRY_REWRITE_TENANT_RULES, which may only add (config/tenant.py).  The
-    environment text and each layer are validated on their own first, so that
-    a bad rule is reported with the place it came from.
+    $REGISTRY_REWRITE_TENANT_RULES, which may only add (config/tenant.py).  Each
+    source is validated as it is read, so that a bad rule is reported with the
+    place it came from; pattern examples are checked last, against the merged
+    rules that will run.
     """
     path = config_path or environ.get(ENV_CONFIG) or None
-    pairs: list[tuple[str, str]] = []
+    pairs: list[tuple[str, str]] = []  # the administrator's rule lines (the tenant check)
+    rules: list[Rule] = []
     extractors: tuple[Extractor, ...] = ()
     settings = RegistrySettings()
     content = ContentSettings()
     if path:
         doc = load_config_file(path)
-        pairs, extractors = rules_from_document(doc, path), extractors_from_document(doc, path)
+        pairs = rules_from_document(doc, path)
+        rules = _to_rules(pairs, f"{path}: {RULES_KEY}")
+        rules += entries_from_section(*_registry_section(doc, path))
+        extractors = extractors_from_document(doc, path)
         settings = settings_from_document(doc, path, environ,
                                           resolve_credentials=resolve_credentials)
         content = _content_settings(doc, path)
     flag_allow = parse_allow(allow_flags, "--allow")
     env_rules = environ.get(ENV_RULES, "")
-    named = [Layer(f"${ENV_RULES}", rules_from_value(env_rules, f"${ENV_RULES}"))
-             ] if env_rules else []
+    named = [env_layer(env_rules)] if env_rules else []
     for layer in [*named, *layers]:
-        try:
-            RuleSet.from_pairs(list(layer.pairs))
-        except ValueError as err:
-            raise ConfigError(f"{layer.origin}: {RULES_KEY}: {err}") from None
+        rules += _to_rules(list(layer.pairs), f"{layer.origin}: {RULES_KEY}")
+        rules += entries_from_section(layer.section, layer.where)
         pairs += layer.pairs
         if layer.section is not None:
             settings += settings_from_section(layer.section, layer.where, Path("."), environ,
@@ -216,22 +249,24 @@ def build_config(
             # Honoured like a rules file's: a layer's extractors must not be
             # dropped (an object's section refuses the key in its schema).
             extractors += extractors_from_document(layer.section, layer.where.rstrip(": ."))
-    pairs += [parse_rule_flag(flag) for flag in rule_flags]
-    if all_prefix is not None:
-        pairs.append(("all", all_prefix))
     origin = path or "<command line>"
-    pairs += _tenant_pairs(pairs, environ)
-    if not pairs:
+    flag_pairs = [parse_rule_flag(flag) for flag in rule_flags]
+    if all_prefix is not None:
+        flag_pairs.append(("all", all_prefix))
+    pairs += flag_pairs
+    rules += _to_rules(flag_pairs, f"{origin}: {RULES_KEY}")
+    rules += _to_rules(_tenant_pairs(pairs, environ), f"{origin}: {RULES_KEY}")
+    if not rules:
         where = f"{path} has no rules" if path else (
             f"no rules given: use -c RULES.yaml, --rule SRC=DST, --all PREFIX, "
             f"or set {ENV_CONFIG} or {ENV_RULES}"
         )
         raise NoRulesError(where)
     try:
-        rules = RuleSet.from_pairs(pairs)
+        ruleset = RuleSet.from_rules(rules)
     except ValueError as err:
-        raise ConfigError(f"{origin}: {RULES_KEY}: {err}") from None
-    return Config(rules=rules, extractors=extractors,
+        raise ConfigError(f"{origin}: {err}") from None
+    return Config(rules=ruleset, extractors=extractors,
                   credentials=settings.credentials, pull_secret=settings.pull_secret,
                   allow=settings.allow + flag_allow,
                   warnings=settings.credentials.warnings, content=content)
@@ -267,3 +302,10 @@ def _tenant_pairs(
     if reason:
         raise ConfigError(f"{origin}: {reason}; the administrator's rules stay authoritative")
     return tenant
+
+
+def _to_rules(pairs: list[tuple[str, str]], origin: str) -> list[Rule]:
+    try:
+        return pairs_to_rules(pairs, origin)
+    except EntryError as err:
+        raise ConfigError(str(err)) from None

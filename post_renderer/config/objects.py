@@ -14,12 +14,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from .load import RULES_KEY, Layer, rules_from_document, rules_from_value
+from .rule_entries import ENTRIES_KEY, EXCLUDE_KEY
 from .schema import SECTION
 from .settings import ALLOW_KEY, CREDENTIALS_KEY
 from .text import ConfigError, load_config_file, load_yaml_text
 
 # In a ConfigMap every value is a string; these hold YAML when they are.
-_YAML_IN_STRING = (CREDENTIALS_KEY, ALLOW_KEY)
+_YAML_IN_STRING = (CREDENTIALS_KEY, ALLOW_KEY, EXCLUDE_KEY, ENTRIES_KEY)
+# Any of these in spec puts the rules there.
+_RULE_KEYS = (RULES_KEY, EXCLUDE_KEY, ENTRIES_KEY)
 
 
 def layer_from_object(obj: Any, origin: str) -> Layer:
@@ -38,9 +41,10 @@ def layer_from_object(obj: Any, origin: str) -> Layer:
                     for key, value in data.items()}
         return _section_layer(data, origin, f"{origin}: data")
     spec = obj.get("spec")
-    in_spec = isinstance(spec, Mapping) and RULES_KEY in spec
-    if in_spec and RULES_KEY in obj:
-        raise ConfigError(f"{origin}: {RULES_KEY} is given both in spec and at the top level")
+    in_spec = isinstance(spec, Mapping) and any(key in spec for key in _RULE_KEYS)
+    at_top = [key for key in _RULE_KEYS if key in obj]
+    if in_spec and at_top:
+        raise ConfigError(f"{origin}: {at_top[0]} is given both in spec and at the top level")
     if in_spec:
         return _section_layer(spec, origin, f"{origin}: spec")
     pairs = rules_from_value(obj.get(RULES_KEY), f"{origin}: {RULES_KEY}")

@@ -57,6 +57,20 @@ RULES_FILE = Keys("a rules file", {
     "allow": "prefixes every image must end up under",
     "registries": "per registry host: plainHTTP, skipTLSVerify, caFile",
     "content": "sync.enable and images beyond the manifests",
+    "exclude": "images never rewritten: prefixes, exact images or patterns",
+    "rules": "exact, scoped and pattern rules beside imageReplacementRules",
+})
+EXCLUDE_ENTRY = Keys("an exclude entry", {
+    "source": "a prefix or an exact image (with tag or digest)",
+    "pattern": "a regular expression over the normalized reference",
+    "namespaces": "only in these namespaces",
+    "kinds": "only for these kinds ([GROUP/]Kind)",
+})
+RULE_ENTRY = Keys("a rules entry", {
+    **EXCLUDE_ENTRY.keys,
+    "source": "a prefix, an exact image (with tag or digest), or all",
+    "target": "the prefix, image or (pattern) template to rewrite to",
+    "examples": "a pattern rule's image → expected result checks",
 })
 # registry-rewrite's own section of a functionConfig or config object
 # (ConfigMap data, spec): what a rules file holds, less the extractors and the

@@ -15,7 +15,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from ..rewrite.reference import is_under
-from ..rewrite.rules import ALL, Rule, RuleSet
+from ..rewrite.rule import ALL
+from ..rewrite.rules import Rule, RuleSet
 
 # Set by the Argo CD plugin script from the Application's parameters; never by
 # the administrator, whose rules come from $REGISTRY_REWRITE_CONFIG/_RULES.
@@ -32,6 +33,8 @@ def check_tenant_rules(
     """
     admin = RuleSet.from_pairs(list(admin_pairs))
     tenant = RuleSet.from_pairs(list(tenant_pairs))
+    for rule in tenant.exact:  # it would come before the administrator's pattern rules
+        return f"tenant rule {rule.label} is an exact image rule: a tenant may add prefixes only"
     for rule in _rules(tenant):
         reason = _conflict(rule, admin)
         if reason:

@@ -50,7 +50,7 @@ def build_stages(config: Config, options: Options) -> list[Stage]:
     if config.allow and (options.manifests or options.keep_occurrences):
         from ..stages.policy import PolicyStage
 
-        stages.append(PolicyStage(config.allow))
+        stages.append(PolicyStage(config.allow, hint=config.rules.beyond_prefixes))
     if pulls and config.credentials.credentials:
         from ..stages.secrets import SecretsStage
 

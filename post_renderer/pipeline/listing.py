@@ -128,10 +128,12 @@ def format_pairs(pairs: Sequence[MirrorPair], fmt: str, unmapped: Sequence[Unmap
     if fmt == "csv":
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(["source", "destination", "rule_source", "rule_target", "occurrences"])
+        writer.writerow(["source", "destination", "rule_source", "rule_target", "occurrences",
+                         "rule_kind"])
         rows: list[list[Any]] = [[p.source, p.destination, p.rule.written if p.rule else "",
-                                  p.rule.target if p.rule else "", p.occurrences] for p in pairs]
-        rows += [[u.source, "", "", "", u.occurrences] for u in unmapped]
+                                  p.rule.target if p.rule else "", p.occurrences,
+                                  p.rule.kind if p.rule else ""] for p in pairs]
+        rows += [[u.source, "", "", "", u.occurrences, ""] for u in unmapped]
         rows.sort(key=lambda row: str(row[0]))
         writer.writerows(rows)
         return out.getvalue()

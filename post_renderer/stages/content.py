@@ -21,6 +21,7 @@ from ..model import Document, End, Occurrence
 from ..rewrite.reference import ReferenceError, parse_reference
 from ..rewrite.rules import Invalid, Rewrite, RuleSet, Unchanged, decide
 from .policy import check
+from .rewrite import place_of
 
 NO_DOCUMENT = -1  # an occurrence from the configuration, not from the stream
 NO_RULE = "no rule"
@@ -33,7 +34,7 @@ class Unmapped(NamedTuple):
     """An image no rule rewrote: `source` fully qualified, and why."""
 
     source: str
-    reason: str  # NO_RULE, REWRITE_FAILED or "already under TARGET"
+    reason: str  # NO_RULE, REWRITE_FAILED, "already …" or "excluded by …"
     occurrences: int
 
 
@@ -72,13 +73,14 @@ def content_occurrences(images: Sequence[tuple[str, str]], rules: RuleSet) -> li
     return result
 
 
-def _reason(reference: str, rules: RuleSet) -> str:
-    """Why the rules leave `reference` alone, in the listing's words."""
-    decision = decide(reference, rules)
+def _reason(occurrence: Occurrence, rules: RuleSet) -> str:
+    """Why the rules leave an image alone where it was met, in the listing's words."""
+    decision = decide(occurrence.original, rules, place_of(occurrence.resource))
     if isinstance(decision, Invalid):
         return REWRITE_FAILED
-    if isinstance(decision, Unchanged) and decision.reason.startswith("already under"):
-        return decision.reason
+    if isinstance(decision, Unchanged) and (decision.reason.startswith("already")
+                                            or decision.rule is not None):
+        return decision.reason  # already moved, or kept by an exclusion
     return NO_RULE
 
 
@@ -92,7 +94,7 @@ def unmapped_images(occurrences: Iterable[Occurrence], rules: RuleSet) -> list[U
             ref = parse_reference(occurrence.original)
         except ReferenceError:
             continue  # reported by the rewrite stage already
-        key = (ref.normalized_name + ref.suffix, _reason(occurrence.original, rules))
+        key = (ref.normalized_name + ref.suffix, _reason(occurrence, rules))
         counts[key] = counts.get(key, 0) + 1
     return [Unmapped(source, reason, n) for (source, reason), n in sorted(counts.items())]
 
@@ -102,4 +104,4 @@ def already_rewritten(occurrences: Sequence[Occurrence], rules: RuleSet) -> bool
     the output of a rewrite, piped in again."""
     unmapped = unmapped_images(occurrences, rules)
     return (bool(unmapped) and all(o.rewritten is None for o in occurrences)
-            and all(u.reason.startswith("already under") for u in unmapped))
+            and all(u.reason.startswith("already") for u in unmapped))

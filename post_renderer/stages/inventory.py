@@ -15,7 +15,8 @@ from typing import Any
 from ..diagnostics import Diagnostic
 from ..model import Document, End, Occurrence
 from ..rewrite.reference import ReferenceError, is_under, parse_reference
-from ..rewrite.rules import Rule, RuleSet
+from ..rewrite.rule import ALL, EXACT, PATTERN, PREFIX, Rule
+from ..rewrite.rules import RuleSet
 
 
 class InventoryStage:
@@ -27,6 +28,7 @@ class InventoryStage:
         self.keep = keep or report
         self.report = report
         self.met = False
+        self.rewrote = False
         self.used: set[Rule] = set()
         self.under_target: set[Rule] = set()  # counts only while nothing was rewritten
         self.occurrences: list[Occurrence] = []
@@ -37,7 +39,10 @@ class InventoryStage:
             self.met = True
             if occurrence.rule is not None:
                 self.used.add(occurrence.rule)
-            elif not self.used:
+            if occurrence.rewritten is not None:
+                self.rewrote = True
+                self._note_exclusions(occurrence.rewritten)
+            elif not self.rewrote:
                 self._note_under_target(occurrence.original)
             if occurrence.rule is None or occurrence.rule == self.rules.all:
                 name = _normalized_name(occurrence.original)
@@ -60,8 +65,16 @@ class InventoryStage:
             return
         self.under_target.update(r for r in self.rules.sources if is_under(name, r.target))
 
+    def _note_exclusions(self, result: str) -> None:
+        """An exclusion that keeps a result from being rewritten again is in use."""
+        try:
+            ref = parse_reference(result)
+        except ReferenceError:
+            return
+        self.used.update(r for r in self.rules.exclusions if r.rewrite(ref) is not None)
+
     def unmatched(self) -> list[Rule]:
-        """Source rules that rewrote no image in this run (none when it met no image).
+        """Rules that decided no image in this run (none when it met no image).
 
         `all` is left out: it matches nothing when every image had a source
         rule, which is fine, and its source cannot be misspelled.
@@ -69,14 +82,18 @@ class InventoryStage:
         A run that rewrote nothing at all, over images already under the rules'
         targets, is a second run over rewritten output: there, an image under a
         rule's target counts for that rule, so re-running does not warn about
-        every rule.  Otherwise only a rewrite counts, so a typo (`grc.io`) is
-        reported even when its target is shared with `all` and some image is
-        already there.
+        every rule (nor about exact and pattern rules, whose results cannot be
+        told from images nobody moved).  Otherwise only a rewrite or an
+        exclusion counts, so a typo (`grc.io`) is reported even when its target
+        is shared with `all` and some image is already there.
         """
         if not self.met:  # no image at all (an empty render): nothing to match
             return []
-        used = self.used or self.under_target
-        return [rule for rule in self.rules.sources if rule not in used]
+        candidates = [r for r in self.rules.ordered() if r.kind != ALL]
+        if self.rewrote:
+            return [rule for rule in candidates if rule not in self.used]
+        return [rule for rule in candidates if rule.kind not in (EXACT, PATTERN)
+                and rule not in self.used | self.under_target]
 
 
 def unmatched_warnings(unmatched: Sequence[Rule], upstream: Iterable[str]) -> list[Diagnostic]:
@@ -94,7 +111,7 @@ def unmatched_warnings(unmatched: Sequence[Rule], upstream: Iterable[str]) -> li
     lines: list[Diagnostic] = []
     rest: list[Rule] = []
     for rule in unmatched:
-        meant = _near_miss(rule.source, upstream)
+        meant = _near_miss(rule.source, upstream) if rule.match == PREFIX else None
         if meant is None:
             rest.append(rule)
         else:
@@ -103,7 +120,7 @@ def unmatched_warnings(unmatched: Sequence[Rule], upstream: Iterable[str]) -> li
     if len(rest) == 1:
         lines.append(Diagnostic("warning", f"rule {rest[0].label} matched no image in this stream"))
     elif rest:
-        shown = ", ".join(f'"{r.written}"' for r in rest[:_LISTED])
+        shown = ", ".join(r.name for r in rest[:_LISTED])
         more = f" and {len(rest) - _LISTED} more" if len(rest) > _LISTED else ""
         lines.append(Diagnostic("warning", f"{len(rest)} rules matched no image in this stream: "
                                 f"{shown}{more} (--report lists them)"))
@@ -145,8 +162,17 @@ def _one_edit_apart(a: str, b: str) -> bool:
     return short[i:] == long[i + 1:]
 
 
-def rule_json(rule: Rule | None) -> dict[str, str] | None:
-    return None if rule is None else {"source": rule.written, "target": rule.target}
+def rule_json(rule: Rule | None) -> dict[str, Any] | None:
+    """The rule as written, its kind in the precedence, and its scope if any."""
+    if rule is None:
+        return None
+    document: dict[str, Any] = {"source": rule.written, "target": rule.target or None,
+                                "kind": rule.kind}
+    if rule.scope.namespaces:
+        document["namespaces"] = sorted(rule.scope.namespaces)
+    if rule.scope.kinds:
+        document["kinds"] = sorted(map(str, rule.scope.kinds))
+    return document
 
 
 def report_document(

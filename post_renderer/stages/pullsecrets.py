@@ -26,7 +26,7 @@ from ..config.credentials import Credential
 from ..config.load import Config
 from ..diagnostics import Diagnostic
 from ..model import Document, Occurrence, PullPlace
-from ..rewrite.reference import ReferenceError, is_under, parse_reference
+from ..rewrite.reference import ReferenceError, parse_reference
 from ..yaml.splice import Edit, column, flow_insertion, json_string, line_ending, yaml_string
 from ..yaml.tree import Located, Scalar
 from .existing_value import check_list, replace_null
@@ -107,15 +107,15 @@ class PullSecretStage:
 
     def _names_for(self, occurrence: Occurrence) -> list[str]:
         """The pull secrets a pod running this image needs: the generated one of
-        its registry's credentials, or the existing `pullSecret` when the image
-        is under one of the rules' targets (it pulls from the mirror)."""
+        its registry's credentials, or the existing `pullSecret` when a rule
+        moved the image or it already is where the rules put images (it pulls
+        from the mirror)."""
         try:
             ref = parse_reference(occurrence.final)
         except ReferenceError:
             return []
         if self.config.pull_secret is not None:
-            name = ref.normalized_name
-            if any(is_under(name, target) for target in self.config.rules.targets):
+            if occurrence.rewritten is not None or self.config.rules.holds(ref):
                 return [self.config.pull_secret]
             return []
         domain = ref.normalized_name.split("/", 1)[0].lower()

@@ -12,11 +12,13 @@ from typing import Any, NamedTuple
 from ..diagnostics import Diagnostic
 from ..extract.audit import DATA, find_uncovered, resources
 from ..extract.exempt import find_listed
+from ..extract.rows import api_group
 from ..extract.sniff import config_map_may_hold_images, may_hold_images
 from ..extract.table import ExtractorTable
 from ..extract.walk import TAG_ONLY, ImageField, find_images
 from ..model import Document, Occurrence, resource_label
 from ..rewrite.rules import Decision, Invalid, Rewrite, RuleSet, decide
+from ..rewrite.scope import Place
 from ..yaml.splice import replace_scalar
 from ..yaml.tree import Scalar
 
@@ -46,7 +48,7 @@ class RewriteStage:
         self.ctx = ctx
         # Each distinct reference is decided once: a stream repeats a few images
         # in many containers.  Bounded, so that hostile input cannot grow it.
-        self.decisions: dict[str, Decision] = {}
+        self.decisions: dict[str | tuple[str, Place], Decision] = {}
 
     def process(self, doc: Document) -> None:
         ctx = self.ctx
@@ -138,14 +140,19 @@ class RewriteStage:
         reference = _reference_text(image)
         if reference in ctx.table.shape.skip_values:
             return
-        decision = self.decisions.get(reference)
+        # Decisions are kept per reference, and per place when a rule is scoped.
+        place = place_of(image.resource) if ctx.rules.scoped else None
+        key = reference if place is None else (reference, place)
+        decision = self.decisions.get(key)
         if decision is None:
-            decision = decide(reference, ctx.rules)
+            decision = decide(reference, ctx.rules, place)
             if len(self.decisions) >= DECISIONS_KEPT:
                 self.decisions.clear()
             if len(reference) <= DECIDED_LENGTH:
-                self.decisions[reference] = decision
-        rewritten = rule = None
+                self.decisions[key] = decision
+        # the rule that decided, also when it excluded the image or failed on it
+        rule = decision.rule
+        rewritten = None
         if isinstance(decision, Rewrite):
             # Every reference of one scalar (an image map holds several) goes
             # into one edit of that scalar, made when the document is done.
@@ -154,7 +161,7 @@ class RewriteStage:
             pieces = changes.setdefault(value.start, (value, []))[1]
             if piece not in pieces:  # an alias: the same scalar met twice
                 pieces.append(piece)
-            rewritten, rule = decision.new, decision.rule
+            rewritten = decision.new
         elif isinstance(decision, Invalid):
             severity = "error" if decision.is_error else ctx.warning
             suffix = "" if decision.is_error else "; left unchanged"
@@ -176,6 +183,17 @@ def _field_warning(doc: Document, image: ImageField, severity: str, message: str
     doc.diagnostics.append(Diagnostic(
         severity, message, doc.index, resource_label(image.resource), image.path,
         line=_line(doc, image.value), subject=image.resource))
+
+
+def place_of(resource: Any) -> Place:
+    """Where scoped rules see an image: its resource's namespace, group and kind."""
+    def text(*keys: str) -> str:
+        node = resource
+        for key in keys:
+            node = node.get(key) if isinstance(node, dict) else None
+        return node if isinstance(node, str) else ""
+
+    return Place(text("metadata", "namespace"), api_group(text("apiVersion")), text("kind"))
 
 
 def _reference_text(image: ImageField) -> str:
