@@ -37,7 +37,7 @@ def pod_spec_images(doc: dict) -> list[str]:
 
 
 # file -> (rewritten lines, errors): the errors are registries with a port under
-# "all" (issue #2: an invalid rewrite fails), e.g. redis's registry.internal.example:5000
+# "all" (an invalid rewrite fails), e.g. redis's registry.internal.example:5000
 EXPECTED = {
     "argo-workflows.yaml": (8, 0),  # 7 image fields (CronWorkflow, WorkflowTemplate) + --executor-image
     "cert-manager.yaml": (5, 0),  # 4 image fields + --acme-http01-solver-image=

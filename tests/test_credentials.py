@@ -1,4 +1,4 @@
-"""Registry credentials (issue #5): generated pull Secrets, imagePullSecrets
+"""Registry credentials: generated pull Secrets, imagePullSecrets
 spliced into the pod specs, `pullSecret:`, and the promise that a password
 never reaches a log, a report or an error message."""
 

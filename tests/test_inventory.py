@@ -1,4 +1,4 @@
-"""Inventory (issue #5): the --report JSON, the `images` subcommand and its
+"""Inventory: the --report JSON, the `images` subcommand and its
 mirroring commands, and the rules that matched nothing."""
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The simple-path walker must find what jsonpath-ng finds.
 
 post_renderer.extract.paths replaces jsonpath-ng for the dotted/`[*]` expressions of
-the extractor table (a start-up cost, issue 6).  These tests compare the two
+the extractor table (a start-up cost).  These tests compare the two
 on every built-in expression over random trees of the shapes `locate`
 produces (dict, list, str, None), wherever jsonpath-ng's releases agree with
 each other; where they do not (`[*]` on a non-list: 1.8 and 1.16 differ), the

@@ -1,4 +1,4 @@
-"""The allow-list policy (issue #5): after rewriting, every image must be under
+"""The allow-list policy: after rewriting, every image must be under
 an allowed prefix, or the run fails (exit 1) naming each offender."""
 
 from __future__ import annotations

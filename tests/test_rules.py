@@ -1,4 +1,4 @@
-"""Every rule of issue #2, through the installed CLI (one process per rule set)."""
+"""Every seed rule form, through the installed CLI (one process per rule set)."""
 
 from __future__ import annotations
 

@@ -2,11 +2,10 @@
 
 Every built-in extractor expression is a dotted field path with optional
 `[*]` (`spec.template.spec`, `spec.templates[*].container`).  jsonpath-ng is a
-general engine: importing it and building its PLY parser costs ~30 ms, and
-compiling each expression another ~2 ms, which on the shared corpus was more
-than parsing all its YAML (issue 6).  This module walks such paths directly;
-anything outside that subset still goes to jsonpath-ng, so user extractors
-keep the whole language.
+general engine: importing it and building its PLY parser, and compiling each
+expression, cost more start-up than parsing a whole chart's YAML.  This module
+walks such paths directly; anything outside that subset still goes to
+jsonpath-ng, so user extractors keep the whole language.
 
 On well-formed manifests the walk finds exactly what jsonpath-ng finds.
 Where jsonpath-ng's releases disagree with each other — `[*]` applied to
