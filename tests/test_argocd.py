@@ -413,6 +413,12 @@ def test_allowed_tenant_rules_only_add(
     # a target that makes the administrator's images count as already rewritten
     ('"quay.io": "docker.io/library"', "has a target that would exempt images"),
     ('"quay.io": "docker.io"', "has a target that would exempt images"),
+    # a target in the administrator's mirror namespace, either way round: a
+    # sync would overwrite the images every other application pulls
+    ('"quay.io": "mirror.example.com/hub"', "overlaps the target of the administrator's rule"),
+    ('"quay.io": "mirror.example.com/hub/library"', "overlaps the target of the administrator's rule"),
+    ('"quay.io": "Mirror.Example.com/hub/q"', "overlaps the target of the administrator's rule"),
+    ('"quay.io": "mirror.example.com"', "overlaps the target of the administrator's rule"),
     # settings are not rules
     ('allow: "evil.example.com"', "'allow' is not a rule"),
     ('credentials: "x"', "'credentials' is not a rule"),

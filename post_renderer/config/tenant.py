@@ -5,7 +5,9 @@ tenant while the sidecar's own configuration (rules, allow-list, credentials)
 is the administrator's.  A tenant rule may only reach images that no
 administrator rule decides, so it must neither replace nor narrow an
 administrator rule, nor make an image count as "already under a target" (which
-would leave it un-rewritten).  Overlap is refused up front rather than
+would leave it un-rewritten), nor share a mirror namespace with an
+administrator rule (a sync of the tenant's images would replace the images
+every other application pulls from there).  Overlap is refused up front rather than
 resolved, so that the administrator sees the conflict instead of a silent
 choice.
 """
@@ -75,4 +77,9 @@ def _conflict(rule: Rule, admin: RuleSet) -> str | None:
         if _overlaps(rule.target, theirs.source):
             return (f"has a target that would exempt images of the administrator's rule "
                     f"{theirs.label} from rewriting")
+        if _overlaps(rule.target, theirs.target):
+            # Two sources sharing one mirror namespace: a sync of the
+            # tenant's images would overwrite what everyone else pulls.
+            return (f"has a target that overlaps the target of the administrator's rule "
+                    f"{theirs.label} (the mirror namespace is the administrator's)")
     return None
