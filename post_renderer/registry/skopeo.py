@@ -16,6 +16,7 @@ import shutil
 import subprocess
 from collections.abc import Sequence
 
+from .childenv import child_environment
 from .connection import Connection, Connections
 from .errors import EngineMissing, ImageMissing, RegistryError, Transient, classify
 
@@ -63,7 +64,7 @@ class Skopeo:
         try:
             done = subprocess.run([self.executable, *args], capture_output=True,
                                   timeout=self.timeout, stdin=subprocess.DEVNULL,
-                                  env=_engine_env(self.home), check=False)
+                                  env=_engine_env(self.home, self.secrets), check=False)
         except FileNotFoundError:
             raise EngineMissing(ENGINE) from None
         except subprocess.TimeoutExpired:
@@ -108,14 +109,13 @@ class Skopeo:
         return True
 
 
-def _engine_env(home: str) -> dict[str, str]:
-    """The caller's environment (PATH, proxies, SSL_CERT_*), with every place
-    skopeo looks for logins or user configuration moved to `home`: the login
-    file we pass is the only one it reads.  System-wide settings
-    (/etc/containers: policy.json, registries.conf) still apply."""
-    drop = {"REGISTRY_AUTH_FILE", "DOCKER_CONFIG", "XDG_CONFIG_HOME", "XDG_RUNTIME_DIR", "HOME"}
-    env = {k: v for k, v in os.environ.items() if k not in drop}
-    env.update(HOME=home, XDG_CONFIG_HOME=os.path.join(home, ".config"),
-               DOCKER_CONFIG=os.path.join(home, ".docker"),
-               XDG_RUNTIME_DIR=os.path.join(home, "run"))
-    return env
+def _engine_env(home: str, secrets: Sequence[str] = ()) -> dict[str, str]:
+    """The shared child environment, with every place skopeo looks for logins
+    or user configuration moved to `home`: the login file we pass is the only
+    one it reads.  System-wide settings (/etc/containers: policy.json,
+    registries.conf) still apply."""
+    return child_environment({
+        "HOME": home, "XDG_CONFIG_HOME": os.path.join(home, ".config"),
+        "DOCKER_CONFIG": os.path.join(home, ".docker"),
+        "XDG_RUNTIME_DIR": os.path.join(home, "run"),
+    }, secrets)
