@@ -479,3 +479,40 @@ def test_the_sidecar_recipe_pins_what_the_tests_run() -> None:
     assert "\nUSER 999\n" in dockerfile
     patch = PATCH.read_text()
     assert "plugins/argocd/Dockerfile" in patch
+
+
+# --- the administrator's verification is not the tenant's to replace ---
+
+TENANT_LOCK = ('{"lockVersion": 1, "images": [{"source": "docker.io/library/nginx:1.27", '
+               '"destination": "mirror.example.com/hub/library/nginx:1.27", '
+               '"digest": "sha256:' + "0" * 64 + '", "when": "x"}]}\n')
+LOCK_REFUSED = "a lock file from the Application would replace that check and is refused"
+
+
+@pytest.mark.parametrize(("name", "value"), [
+    ("REGISTRY_REWRITE_VERIFY", "true"),
+    ("REGISTRY_REWRITE_VERIFY", " 1 "),
+    ("REGISTRY_REWRITE_PIN_DIGESTS", "Yes"),
+])
+def test_a_tenant_lock_file_cannot_replace_the_administrators_verification(
+    plugin: dict[str, Any], helm_bin: Path, tmp_path: Path, name: str, value: str
+) -> None:
+    app = app_copy(tmp_path)
+    (app / "lock.json").write_text(TENANT_LOCK)
+    env = admin_env(helm_bin, tmp_path, **{name: value}, PARAM_LOCK_FILE="lock.json")
+    result = run_step(plugin, "generate", app, env)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert f"lock-file: the sidecar sets {name}=true" in result.stderr
+    assert LOCK_REFUSED in result.stderr
+
+
+def test_a_tenant_lock_file_is_read_when_the_administrator_enforces_nothing(
+    plugin: dict[str, Any], helm_bin: Path, tmp_path: Path
+) -> None:
+    app = app_copy(tmp_path)
+    (app / "lock.json").write_text(TENANT_LOCK)
+    env = admin_env(helm_bin, tmp_path, REGISTRY_REWRITE_VERIFY="false",
+                    PARAM_LOCK_FILE="lock.json")
+    result = run_step(plugin, "generate", app, env)
+    assert LOCK_REFUSED not in result.stderr
