@@ -55,6 +55,14 @@ def add_rule_options(parser: argparse.ArgumentParser) -> None:
                         "Helm 4 hides a post-renderer's stderr")
 
 
+def add_allow_option(parser: argparse.ArgumentParser) -> None:
+    """--allow, for every subcommand whose images reach a cluster or a mirror
+    (rewrite, images, sync, verify): one gate, spelled and read the same."""
+    parser.add_argument("--allow", action="append", default=[], metavar="PREFIX",
+                        help="policy: after rewriting every image must be under one of these "
+                        "prefixes, else exit 1 (repeatable; adds to the config's allow:)")
+
+
 class Reporter:
     """Writes diagnostics to stderr and, when asked, to an error log file."""
 

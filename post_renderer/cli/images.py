@@ -28,6 +28,7 @@ from .edge import (
     EXIT_OK,
     EXIT_USAGE,
     UsageParser,
+    add_allow_option,
     add_rule_options,
     guarded,
     reporter_for,
@@ -49,9 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "`crane copy` command per line (default: text)")
     parser.add_argument("--pairs-only", action="store_true",
                         help="list only the images a rule rewrites (the copy formats always do)")
-    parser.add_argument("--allow", action="append", default=[], metavar="PREFIX",
-                        help="policy: every listed image must end up under one of these "
-                        "prefixes, else exit 1 (repeatable; adds to the config's allow:)")
+    add_allow_option(parser)
     parser.add_argument("--authfile", metavar="FILE",
                         help="login file the printed copy commands use (make it with "
                         f"`{PROG} auth > FILE`; crane reads DOCKER_CONFIG/config.json)")

@@ -32,6 +32,7 @@ from .edge import (
     EXIT_USAGE,
     Reporter,
     UsageParser,
+    add_allow_option,
     add_rule_options,
     guarded,
     reporter_for,
@@ -52,9 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="a configuration object file with imageReplacementRules (at the "
                         "top level, in spec, or in a ConfigMap's data): the kustomize legacy "
                         "exec plugin passes it as the first argument")
-    parser.add_argument("--allow", action="append", default=[], metavar="PREFIX",
-                        help="policy: after rewriting every image must be under one of these "
-                        "prefixes, else exit 1 (repeatable; adds to the config's allow:)")
+    add_allow_option(parser)
     parser.add_argument("--report", metavar="FILE",
                         help="write a JSON report of every image (document, field, original, "
                         "rewritten, rule) to FILE, or to stderr with -")

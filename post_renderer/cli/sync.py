@@ -26,6 +26,7 @@ from .edge import (
     EXIT_OK,
     EXIT_USAGE,
     UsageParser,
+    add_allow_option,
     add_rule_options,
     guarded,
     reporter_for,
@@ -43,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
         "preserved, images already present skipped. Needs skopeo.",
     )
     add_rule_options(parser)
+    add_allow_option(parser)
     parser.add_argument("-j", "--jobs", type=int, default=DEFAULT_JOBS, metavar="N",
                         help=f"copy up to N images at once (default: {DEFAULT_JOBS})")
     parser.add_argument("--retries", type=int, default=3, metavar="N",

@@ -28,6 +28,7 @@ from .edge import (
     EXIT_OK,
     EXIT_USAGE,
     UsageParser,
+    add_allow_option,
     add_rule_options,
     guarded,
     reporter_for,
@@ -44,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
         "at that digest. Writes no manifests. Needs skopeo, unless --lock FILE exists.",
     )
     add_rule_options(parser)
+    add_allow_option(parser)
     add_check_options(parser, route=False)
     add_connection_options(parser)
     return parser

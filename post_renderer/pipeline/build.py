@@ -47,7 +47,7 @@ def build_stages(config: Config, options: Options) -> list[Stage]:
 
         plan = SecretPlan()
         stages.append(PullSecretStage(config, plan))
-    if config.allow and (options.manifests or options.keep_occurrences):
+    if config.allow:  # every route: what is written, listed, copied or verified
         from ..stages.policy import PolicyStage
 
         stages.append(PolicyStage(config.allow, hint=config.rules.beyond_prefixes))
@@ -80,7 +80,8 @@ def build_stages(config: Config, options: Options) -> list[Stage]:
     if verify is not None:  # last: it checks what the sync copied
         from ..stages.mirrorcheck import VerifyStage
 
-        stages.append(VerifyStage(config, verify))
+        stages.append(VerifyStage(config, verify,
+                                  unmapped="error" if options.strict else "warning"))
     return stages
 
 

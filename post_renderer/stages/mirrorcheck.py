@@ -27,9 +27,10 @@ _REFERENCE_CHAR = REFERENCE_CHARS.removesuffix("+")
 class VerifyStage:
     """Check (and pin) once the whole stream is known; `checked` holds the result."""
 
-    def __init__(self, config: Config, options: Options) -> None:
+    def __init__(self, config: Config, options: Options, unmapped: str = "warning") -> None:
         self.config = config
         self.options = options
+        self.unmapped = unmapped  # severity of an image no rule maps: "error" under --strict
         self.documents: list[Document] = []
         self.checked: Checked | None = None
 
@@ -44,7 +45,7 @@ class VerifyStage:
             for image in unmapped_images(end.occurrences, self.config.rules):
                 if image.reason == NO_RULE:
                     end.diagnostics.append(Diagnostic(
-                        "warning", f"{image.source}: no rule maps this image; not checked "
+                        self.unmapped, f"{image.source}: no rule maps this image; not checked "
                         "(it is pulled from where it is)"))
         checked = check_occurrences(end.occurrences, self.config, self.options)
         self.checked = checked
