@@ -18,10 +18,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import NamedTuple
 
+from ..config.userfile import UserFileError, read_user_file
 from ..rewrite.reference import ReferenceError, parse_reference
 from .errors import ImageMissing
 
 LOCK_VERSION = 1
+# About 30,000 entries: far beyond any release, small enough to read at once.
+MAX_LOCK_BYTES = 8 * 1024 * 1024
 _DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
 
 
@@ -49,12 +52,18 @@ def now() -> str:
 def read_lock(path: str) -> list[Locked]:
     """The entries of an existing lock file; LockError when it is not one."""
     try:
-        doc = json.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as err:
-        raise LockError(f"--lock {path}: {err.strerror or type(err).__name__}") from None
+        data = read_user_file(path, MAX_LOCK_BYTES)
+    except UserFileError as err:
+        raise LockError(f"--lock {path}: {err}") from None
+    try:
+        doc = json.loads(data.decode("utf-8"))
+    except RecursionError:
+        # a lock file is three levels deep; the decoder's own bound refuses more
+        raise LockError(f"--lock {path}: not a lock file (nested too deeply)") from None
     except (ValueError, UnicodeDecodeError) as err:
         raise LockError(f"--lock {path}: not a lock file (invalid JSON: {err})") from None
-    if not isinstance(doc, Mapping) or doc.get("lockVersion") != LOCK_VERSION \
+    version = doc.get("lockVersion") if isinstance(doc, Mapping) else None
+    if type(version) is not int or version != LOCK_VERSION \
             or not isinstance(doc.get("images"), list):
         raise LockError(f"--lock {path}: not a lock file of this version "
                         f"(expected lockVersion {LOCK_VERSION} and an images list)")
