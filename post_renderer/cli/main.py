@@ -254,6 +254,9 @@ def entry() -> NoReturn:
     Reporter) and stderr get each diagnostic flushed as it is written, and
     nothing of ours runs at exit.
     """
+    from . import signals
+
+    signals.install()
     try:
         code = main()
     except SystemExit as leaving:  # argparse's --help, --version and usage errors

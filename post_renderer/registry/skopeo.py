@@ -17,6 +17,7 @@ import subprocess
 from collections.abc import Sequence
 
 from .childenv import child_environment
+from .children import run_child
 from .connection import Connection, Connections
 from .errors import EngineMissing, ImageMissing, RegistryError, Transient, classify
 
@@ -62,9 +63,8 @@ class Skopeo:
 
     def _run(self, reference: str, args: list[str]) -> bytes:
         try:
-            done = subprocess.run([self.executable, *args], capture_output=True,
-                                  timeout=self.timeout, stdin=subprocess.DEVNULL,
-                                  env=_engine_env(self.home, self.secrets), check=False)
+            done = run_child([self.executable, *args], _engine_env(self.home, self.secrets),
+                             self.timeout)
         except FileNotFoundError:
             raise EngineMissing(ENGINE) from None
         except subprocess.TimeoutExpired:
