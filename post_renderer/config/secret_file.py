@@ -8,9 +8,9 @@ why, naming the reference, never the contents.
 
 from __future__ import annotations
 
-import os
-import stat
 from pathlib import Path
+
+from .userfile import UserFileError, read_user_file
 
 # A username or password file holds one value: anything bigger is a mistake
 # (or `/dev/zero`), and reading it whole would cost memory, not add security.
@@ -29,39 +29,13 @@ def read_secret_file(path: Path, what: str) -> str:
     socket is refused by what it is, not read until memory runs out.
     """
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-    except FileNotFoundError:
-        raise SecretFileError(f"{what} does not exist") from None
-    except OSError as err:
-        raise SecretFileError(f"cannot read {what}: {err.strerror}") from None
-    try:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            raise SecretFileError(f"cannot read {what}: not a regular file "
-                                  f"({_file_type(mode)})")
-        data = b""
-        while len(data) <= SECRET_FILE_MAX:
-            block = os.read(fd, SECRET_FILE_MAX + 1 - len(data))
-            if not block:
-                break
-            data += block
-    except OSError as err:
-        raise SecretFileError(f"cannot read {what}: {err.strerror}") from None
-    finally:
-        os.close(fd)
-    if len(data) > SECRET_FILE_MAX:
-        raise SecretFileError(f"cannot read {what}: larger than {SECRET_FILE_MAX} bytes "
-                              "(a credential file holds one value)")
+        data = read_user_file(path, SECRET_FILE_MAX)
+    except UserFileError as err:
+        if err.missing:
+            raise SecretFileError(f"{what} does not exist") from None
+        extra = " (a credential file holds one value)" if "larger than" in str(err) else ""
+        raise SecretFileError(f"cannot read {what}: {err}{extra}") from None
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         raise SecretFileError(f"cannot read {what}: not valid UTF-8") from None
-
-
-def _file_type(mode: int) -> str:
-    for test, name in ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"),
-                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
-                       (stat.S_ISSOCK, "a socket")):
-        if test(mode):
-            return name
-    return "not a regular file"
