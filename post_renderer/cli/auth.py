@@ -9,14 +9,22 @@ stderr which registries the file covers, never their values.
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Sequence
 
 from ..config.load import build_config
 from ..config.text import ConfigError
 from ..diagnostics import PROG, Diagnostic
 from ..registry.authfile import login_document
-from .edge import EXIT_ERROR, EXIT_OK, EXIT_USAGE, UsageParser, add_rule_options, reporter_for
+from .edge import (
+    EXIT_ERROR,
+    EXIT_OK,
+    EXIT_USAGE,
+    UsageParser,
+    add_rule_options,
+    guarded,
+    reporter_for,
+)
+from .streams import text_output
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -40,17 +48,21 @@ def main(argv: Sequence[str]) -> int:
         return EXIT_USAGE
     for warning in config.warnings:
         report(Diagnostic("warning", f"configuration: {warning}"))
-    if sys.stdout.isatty():
-        report(Diagnostic("error", "refusing to print credentials to a terminal; redirect "
-                          "stdout to a file"))
-        return EXIT_USAGE
-    credentials = config.credentials.credentials
-    if not credentials:
-        report(Diagnostic("error", "no credentials in the configuration: nothing to log in "
-                          "with"))
-        return EXIT_ERROR
-    sys.stdout.write(login_document(credentials))
-    sys.stdout.flush()
-    domains = ", ".join(c.domain for c in credentials)
-    print(f"{PROG}: login file written for {domains}", file=sys.stderr, flush=True)
-    return EXIT_OK
+    def body() -> int:
+        out = text_output("the login file")
+        if out.isatty():
+            report(Diagnostic("error", "refusing to print credentials to a terminal; redirect "
+                              "stdout to a file"))
+            return EXIT_USAGE
+        credentials = config.credentials.credentials
+        if not credentials:
+            report(Diagnostic("error", "no credentials in the configuration: nothing to log "
+                              "in with"))
+            return EXIT_ERROR
+        out.write(login_document(credentials))
+        out.flush()
+        domains = ", ".join(c.domain for c in credentials)
+        report.note(f"{PROG}: login file written for {domains}")
+        return EXIT_OK
+
+    return guarded(report, body)

@@ -85,6 +85,11 @@ class Reporter:
                 self.log_path = None
                 self._say(f"{PROG}: warning: cannot write error log: {err.strerror}")
 
+    def note(self, line: str) -> None:
+        """A summary or progress line (not a diagnostic), with the same care
+        for a closed stderr."""
+        self._say(line)
+
     def _say(self, line: str) -> None:
         """One line to stderr; with stderr closed (`2>&-`, sys.stderr None),
         nothing: print(file=None) would put it on stdout, into the manifests."""

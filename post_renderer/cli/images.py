@@ -12,7 +12,6 @@ validated but not read: listing images needs no secret.
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Sequence
 
 from ..config.load import build_config
@@ -34,7 +33,7 @@ from .edge import (
     reporter_for,
 )
 from .registry_options import add_connection_options, connections_for
-from .streams import StreamError, standard_input
+from .streams import standard_input, text_output
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -73,11 +72,11 @@ def main(argv: Sequence[str]) -> int:
     def body() -> int:
         stages = build_stages(config, Options(args.strict, args.rewrite_unknown,
                                               manifests=False, keep_occurrences=True))
-        if sys.stdout is None:
-            raise StreamError("stdout is closed: nowhere to write the listing")
+        out = text_output("the listing")
         reader, _ = standard_input()  # UTF-16/32 too: its images need mirroring as well
-        writer = ListingWriter(sys.stdout, args.format, report, listing)
+        writer = ListingWriter(out, args.format, report, listing)  # type: ignore[arg-type]
         Pipeline(documents(split_documents(reader)), stages, writer).run()
+        out.flush()  # a full stdout is an error here, not lost at exit
         return EXIT_ERROR if report.errors else EXIT_OK
 
     return guarded(report, body)

@@ -144,3 +144,41 @@ class Output:
             raise
         except (OSError, ValueError) as err:
             raise StreamError(f"cannot write to stdout: {_reason(err)}") from None
+
+
+def text_output(what: str) -> TextOutput:
+    """stdout for a command's text output (a listing, a plan, a login file),
+    or a StreamError when it is closed."""
+    if sys.stdout is None:
+        raise StreamError(f"stdout is closed: nowhere to write {what}")
+    return TextOutput(sys.stdout)
+
+
+class TextOutput:
+    """A text stdout whose failed write or flush (`/dev/full`) is a
+    StreamError naming stdout; a closed pipe stays a BrokenPipeError."""
+
+    def __init__(self, raw: Any) -> None:
+        self.raw = raw
+
+    def isatty(self) -> bool:
+        try:
+            return bool(self.raw.isatty())
+        except (OSError, ValueError):
+            return False
+
+    def write(self, text: str) -> int:
+        try:
+            return int(self.raw.write(text))
+        except BrokenPipeError:
+            raise
+        except (OSError, ValueError) as err:
+            raise StreamError(f"cannot write to stdout: {_reason(err)}") from None
+
+    def flush(self) -> None:
+        try:
+            self.raw.flush()
+        except BrokenPipeError:
+            raise
+        except (OSError, ValueError) as err:
+            raise StreamError(f"cannot write to stdout: {_reason(err)}") from None

@@ -11,7 +11,6 @@ rewrite route runs the same stage under `content.sync.enable`.
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Sequence
 
 from ..config.text import ConfigError
@@ -32,6 +31,7 @@ from .edge import (
     reporter_for,
 )
 from .registry_options import add_connection_options, configure_with_connections
+from .streams import standard_input, text_output
 
 DEFAULT_JOBS = 4
 
@@ -75,10 +75,12 @@ def main(argv: Sequence[str]) -> int:
                   "error" if args.strict else "warning")
 
     def body() -> int:
+        # the plan of --dry-run goes to stdout: a closed or full one is an error
+        out = text_output("the plan") if args.dry_run else None
         stages = build_stages(config, Options(args.strict, args.rewrite_unknown,
-                                              manifests=False, sync=run))
-        Pipeline(documents(split_documents(sys.stdin.buffer)), stages,
-                 DiagnosticsWriter(report)).run()
+                                              manifests=False, sync=run._replace(out=out)))
+        reader, _ = standard_input()
+        Pipeline(documents(split_documents(reader)), stages, DiagnosticsWriter(report)).run()
         return EXIT_ERROR if report.errors else EXIT_OK
 
     return guarded(report, body)

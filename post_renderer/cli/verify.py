@@ -12,7 +12,6 @@ per-registry TLS settings.
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Sequence
 
 from ..config.text import ConfigError
@@ -34,6 +33,7 @@ from .edge import (
     reporter_for,
 )
 from .registry_options import add_connection_options, configure_with_connections
+from .streams import standard_input
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -67,11 +67,11 @@ def main(argv: Sequence[str]) -> int:
     def body() -> int:
         stages = build_stages(config, Options(args.strict, args.rewrite_unknown,
                                               manifests=False, verify=options))
-        Pipeline(documents(split_documents(sys.stdin.buffer)), stages,
-                 DiagnosticsWriter(report)).run()
+        reader, _ = standard_input()
+        Pipeline(documents(split_documents(reader)), stages, DiagnosticsWriter(report)).run()
         stage = stages[-1]
         assert isinstance(stage, VerifyStage) and stage.checked is not None
-        print(f"{PROG}: {stage.checked.summary}", file=sys.stderr, flush=True)
+        report.note(f"{PROG}: {stage.checked.summary}")
         return EXIT_OK if stage.checked.ok and not report.errors else EXIT_ERROR
 
     return guarded(report, body)

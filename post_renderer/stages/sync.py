@@ -11,12 +11,13 @@ other failure is final at once (a wrong password does not improve by waiting).
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from typing import NamedTuple, Protocol, TextIO
+from typing import Any, NamedTuple, Protocol, TextIO
 
 from ..config.load import Config
 from ..diagnostics import PROG, Diagnostic
@@ -182,6 +183,7 @@ class SyncRun(NamedTuple):
     policy: RetryPolicy = DEFAULT_RETRIES
     dry_run: bool = False
     unmapped_severity: str = "warning"  # "error" under --strict
+    out: Any = None  # where the --dry-run plan goes (default: stdout)
 
 
 class SyncStage:
@@ -211,13 +213,14 @@ class SyncStage:
                     f"{image.source}: no rule maps this image; not copied"))
         jobs = plan(mirror_pairs(end.occurrences))
         if self.run.dry_run:
-            out = self.out or sys.stdout
+            out = self.out or self.run.out or sys.stdout
             out.write("".join(f"{job.source} -> {job.destination}\n" for job in jobs))
             out.flush()
             return
         if not jobs:
             return
-        stream = self.progress or sys.stderr
+        # stderr closed (`2>&-`): the lines go nowhere, never onto stdout
+        stream = self.progress or sys.stderr or io.StringIO()
         progress = Progress(stream, len(jobs), live=stream.isatty())
         try:
             with open_registry(config.content.connections, config.credentials.credentials,
