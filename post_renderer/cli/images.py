@@ -12,6 +12,7 @@ validated but not read: listing images needs no secret.
 from __future__ import annotations
 
 import argparse
+import os
 from collections.abc import Sequence
 
 from ..config.load import build_config
@@ -21,6 +22,7 @@ from ..pipeline.build import Options, build_stages
 from ..pipeline.core import Pipeline
 from ..pipeline.listing import FORMATS, ListingOptions
 from ..pipeline.streams import ListingWriter, documents
+from ..registry.connection import Connections
 from ..yaml.split import split_documents
 from .edge import (
     EXIT_ERROR,
@@ -63,8 +65,14 @@ def main(argv: Sequence[str]) -> int:
     try:
         config = build_config(args.config, args.rule, args.all_prefix, resolve_credentials=False,
                               allow_flags=args.allow)
+        connections = connections_for(args, config)
+        if args.format == "crane":
+            warning = check_crane(args.authfile, connections,
+                                  [c.domain for c in config.credentials.credentials])
+            if warning:
+                report(Diagnostic("warning", warning))
         listing = ListingOptions(None if args.pairs_only else config.rules,
-                                 connections_for(args, config), args.authfile)
+                                 connections, args.authfile)
     except ConfigError as err:
         report(Diagnostic("error", f"configuration: {err}"))
         return EXIT_USAGE
@@ -80,3 +88,32 @@ def main(argv: Sequence[str]) -> int:
         return EXIT_ERROR if report.errors else EXIT_OK
 
     return guarded(report, body)
+
+
+def check_crane(authfile: str | None, connections: Connections,
+                credentialed: Sequence[str]) -> str | None:
+    """Refuse what crane would do differently from what the flags say.
+
+    crane reads logins from DOCKER_CONFIG/config.json only, so a login file
+    of another name would silently be replaced by whatever config.json sits
+    beside it; and crane has one --insecure for both registries of a copy,
+    which would also accept any certificate from a registry the login is
+    sent to (refused; for a registry without credentials, a warning).
+    skopeo has neither limit: the messages point there.
+    """
+    if authfile and os.path.basename(authfile) != "config.json":
+        raise ConfigError(
+            f"--authfile {authfile}: crane reads DOCKER_CONFIG/config.json, not this file; "
+            "write the login file as DIR/config.json, or use --format skopeo")
+    insecure = sorted(h for h, c in connections.by_host.items() if not c.verify_tls)
+    verified = sorted(d for d in credentialed if connections.for_host(d).verify_tls)
+    if insecure and verified:
+        raise ConfigError(
+            f"--format crane: crane's one --insecure (for {', '.join(insecure)}) would also "
+            f"stop verifying TLS for {', '.join(verified)}, where credentials are sent; "
+            "use --format skopeo, which sets TLS per registry")
+    if insecure:
+        return (f"--format crane: --insecure (for {', '.join(insecure)}) also stops verifying "
+                "TLS for the other registry of each command; --format skopeo sets it per "
+                "registry")
+    return None
