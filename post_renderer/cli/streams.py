@@ -19,6 +19,7 @@ import codecs
 import os
 import stat
 import sys
+from collections.abc import Callable
 from typing import Any, BinaryIO
 
 # Longest first: the UTF-32LE mark starts with the UTF-16LE one.
@@ -130,20 +131,21 @@ class Output:
     def write(self, data: bytes) -> int:
         if self.decoder is not None and self.encoding is not None:
             data = self.decoder.decode(data).encode(self.encoding)
-        try:
-            return self.raw.write(data)
-        except BrokenPipeError:
-            raise
-        except (OSError, ValueError) as err:
-            raise StreamError(f"cannot write to stdout: {_reason(err)}") from None
+        return int(_on_stdout(self.raw.write, data))
 
     def flush(self) -> None:
-        try:
-            self.raw.flush()
-        except BrokenPipeError:
-            raise
-        except (OSError, ValueError) as err:
-            raise StreamError(f"cannot write to stdout: {_reason(err)}") from None
+        _on_stdout(self.raw.flush)
+
+
+def _on_stdout(action: Callable[..., Any], *args: Any) -> Any:
+    """Run a write or flush of stdout: a failure is a StreamError naming
+    stdout, a closed pipe stays a BrokenPipeError (a quiet exit)."""
+    try:
+        return action(*args)
+    except BrokenPipeError:
+        raise
+    except (OSError, ValueError) as err:
+        raise StreamError(f"cannot write to stdout: {_reason(err)}") from None
 
 
 def text_output(what: str) -> TextOutput:
@@ -168,17 +170,7 @@ class TextOutput:
             return False
 
     def write(self, text: str) -> int:
-        try:
-            return int(self.raw.write(text))
-        except BrokenPipeError:
-            raise
-        except (OSError, ValueError) as err:
-            raise StreamError(f"cannot write to stdout: {_reason(err)}") from None
+        return int(_on_stdout(self.raw.write, text))
 
     def flush(self) -> None:
-        try:
-            self.raw.flush()
-        except BrokenPipeError:
-            raise
-        except (OSError, ValueError) as err:
-            raise StreamError(f"cannot write to stdout: {_reason(err)}") from None
+        _on_stdout(self.raw.flush)
