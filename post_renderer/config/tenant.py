@@ -77,9 +77,17 @@ def _conflict(rule: Rule, admin: RuleSet) -> str | None:
         if _overlaps(rule.target, theirs.source):
             return (f"has a target that would exempt images of the administrator's rule "
                     f"{theirs.label} from rewriting")
-        if _overlaps(rule.target, theirs.target):
+    for theirs in (*admin.sources, *admin.exact):
+        if _overlaps(rule.target, _repository(theirs.target)):
             # Two sources sharing one mirror namespace: a sync of the
             # tenant's images would overwrite what everyone else pulls.
             return (f"has a target that overlaps the target of the administrator's rule "
                     f"{theirs.label} (the mirror namespace is the administrator's)")
     return None
+
+
+def _repository(target: str) -> str:
+    """A target without its tag or digest (an exact rule's target is an image)."""
+    name = target.split("@", 1)[0]
+    head, sep, last = name.rpartition("/")
+    return head + sep + last.split(":", 1)[0] if sep else name
