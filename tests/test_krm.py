@@ -84,21 +84,22 @@ def test_rules_come_from_function_config(function_config: str) -> None:
         "mirror.example.com/hub/library/nginx:1.27")
 
 
-def test_command_line_rules_override_function_config() -> None:
+def test_command_line_rules_refuse_function_config_rules() -> None:
+    # An operator configuration makes the in-stream functionConfig untrusted:
+    # its rules are refused (exit 2, naming the key path), never merged.
     source = resource_list(FUNCTION_CONFIGS["configmap-block-string"])
     result = run_cli(["--rule", "docker.io=flags.example.com/hub"], source)
-    assert result.returncode == 0
-    assert "image: flags.example.com/hub/library/nginx:1.27" in result.stdout.decode()
+    assert result.returncode == 2
+    assert b"functionConfig: data.imageReplacementRules: refused" in result.stderr
+    assert "image: nginx:1.27" in result.stdout.decode()
 
 
-def test_function_config_overrides_the_rules_file() -> None:
+def test_rules_file_refuses_function_config_rules() -> None:
     source = resource_list(FUNCTION_CONFIGS["configmap-block-string"])
-    result = run_cli(["--all", "all.example.com"],
-                     source.replace("nginx:1.27", "quay.io/x/y:1"),
+    result = run_cli([], source.replace("nginx:1.27", "quay.io/x/y:1"),
                      env={"REGISTRY_REWRITE_CONFIG": str(SEED_RULES)})
-    # seed's "all" is replaced by the flag's; functionConfig's docker.io rule stays
-    assert result.returncode == 0, result.stderr.decode()
-    assert "image: all.example.com/quay.io/x/y:1" in result.stdout.decode()
+    assert result.returncode == 2
+    assert b"functionConfig: data.imageReplacementRules: refused" in result.stderr
 
 
 def test_rewrite_errors_and_warnings_become_results() -> None:

@@ -220,20 +220,26 @@ def _answer_resource_list(
         return report_file
     if report_file is not None:
         opened.append(report_file)
+    from ..config.trust import operator_configured
+
+    operator = operator_configured(args.config, args.rule, args.all_prefix, args.allow,
+                                   os.environ, bool(args.config_object))
     seen: list[bytes] = [first.data]  # for --diff: the answer is compared with all input
     answer_out = io.BytesIO() if args.diff else out
-    answer(first, _recorded(chunks, seen) if args.diff else chunks, resource_list,
-           lambda layers: configure(args, [*legacy, *layers]),
-           Options(args.strict, args.rewrite_unknown, report=bool(args.report),
-                   verify=verify),
-           answer_out, report, _report_file(args, report_file),
-           initial.warnings if initial else ())
+    refused = answer(first, _recorded(chunks, seen) if args.diff else chunks, resource_list,
+                     lambda layers: configure(args, [*legacy, *layers]),
+                     Options(args.strict, args.rewrite_unknown, report=bool(args.report),
+                             verify=verify),
+                     answer_out, report, _report_file(args, report_file),
+                     initial.warnings if initial else (), operator)
     if isinstance(answer_out, io.BytesIO):
         from ..pipeline.diff import DiffWriter
 
         diff = DiffWriter(out)
         diff.document(b"".join(seen), answer_out.getvalue())
         diff.close()
+    if refused:
+        return EXIT_USAGE
     return EXIT_ERROR if report.errors else EXIT_OK
 
 

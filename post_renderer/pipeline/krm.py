@@ -139,21 +139,30 @@ def answer(
     first: Chunk, rest: Iterable[Chunk], resource_list: Mapping[str, Any],
     configure: Callable[[Sequence[Layer]], Config], options: Options, out: BinaryIO,
     report: Report, report_file: ReportFile | None = None, known_warnings: Iterable[str] = (),
-) -> None:
+    operator: bool = False,
+) -> bool:
     """Answer one ResourceList.  Its functionConfig is one more configuration
-    layer; every problem, in the functionConfig too (it arrives on stdin), is
-    a result as well as a diagnostic, and the items pass unchanged then."""
+    layer, one that may only narrow the allow-list when the `operator` gave
+    a configuration (see `config.trust`); every problem, in the
+    functionConfig too (it arrives on stdin), is a result as well as a
+    diagnostic, and the items pass unchanged then.  True when a setting of
+    the functionConfig was refused (a usage error)."""
     from ..config.objects import layer_from_object
     from ..config.text import ConfigError, NoRulesError
+    from ..config.trust import ConfigRefused, narrowing_layer
     from .build import build_stages
     from .core import Pipeline
 
     reader = ResourceListReader(first, rest)
     before: list[Diagnostic] = []
     stages: list[Stage] = []
+    refused = False
+    layer_of = narrowing_layer if operator else layer_from_object
     try:
-        config = configure([layer_from_object(resource_list.get(FUNCTION_CONFIG),
-                                              FUNCTION_CONFIG)])
+        config = configure([layer_of(resource_list.get(FUNCTION_CONFIG), FUNCTION_CONFIG)])
+    except ConfigRefused as err:
+        refused = True
+        before.append(Diagnostic("error", f"configuration: {err}"))
     except NoRulesError:
         before.append(Diagnostic(
             "error", f"configuration: no rules: give {FUNCTION_CONFIG} a "
@@ -169,6 +178,7 @@ def answer(
         stages = build_stages(config, options._replace(spans=True))
     writer = KrmWriter(out, report, reader, before, report_file)
     Pipeline(reader, stages, writer).run()
+    return refused
 
 
 def _secret_items(text: str, located: Located, secrets: Sequence[Any]) -> Edit | str:

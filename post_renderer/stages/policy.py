@@ -40,7 +40,7 @@ def check(occurrences: Iterable[Occurrence], allow: AllowList,
     `hint` (rules beyond prefixes), each names the `explain` command to run."""
     if not allow:
         return []
-    allowed = ", ".join(allow.written)
+    allowed = allow.describe()
     problems: list[Diagnostic] = []
     for occurrence in occurrences:
         image = occurrence.final

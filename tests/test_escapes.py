@@ -1,0 +1,92 @@
+"""Escapes a red-team review found past the soundness fixes, one test per
+class, through the installed CLI; where the question is what the cluster
+pulls, kubectl reading the output is the oracle."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import run_cli
+from test_trust import kubectl_images
+
+ADMIN = """imageReplacementRules: |
+  "all": "reg.local/m"
+allow: [reg.local/]
+"""
+POD_ITEM = """items:
+- apiVersion: v1
+  kind: Pod
+  metadata:
+    name: p
+  spec:
+    containers:
+    - name: c
+      image: quay.io/x:1
+"""
+
+
+def _resource_list(function_config: str) -> str:
+    return ("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nfunctionConfig:\n"
+            + "".join(f"  {line}\n" for line in function_config.splitlines()) + POD_ITEM)
+
+
+# --- configuration from the input stream may only narrow -------------------------
+
+WIDENING = {
+    "top-level-rules-and-allow": ('imageReplacementRules: |\n  "all": "evil.io/m"\n'
+                                  "allow: [evil.io/]", "imageReplacementRules"),
+    "configmap-credentials-file": (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: fc}\ndata:\n"
+        "  credentials: |\n    - domain: reg.local\n      username: x\n"
+        "      passwordRef: {file: /etc/passwd}", "data.credentials"),
+    "spec-pull-secret": ("apiVersion: example.com/v1\nkind: Cfg\nmetadata: {name: c}\n"
+                         "spec:\n  pullSecret: mine", "spec.pullSecret"),
+    "extractors": ("extractors: []", "extractors"),
+    "registries": ("registries: {evil.io: {plainHTTP: true}}", "registries"),
+    "content": ("content: {sync: {enable: true}}", "content"),
+}
+
+
+@pytest.mark.parametrize("route", ["-c", "env", "flags", "positional"])
+@pytest.mark.parametrize("case", sorted(WIDENING))
+def test_stream_config_cannot_widen_the_operators(tmp_path: Path, route: str,
+                                                  case: str) -> None:
+    config = tmp_path / "rules.yaml"
+    config.write_text(ADMIN)
+    args, env = {
+        "-c": (["-c", str(config)], {}),
+        "env": ([], {"REGISTRY_REWRITE_CONFIG": str(config)}),
+        "flags": (["--all", "reg.local/m", "--allow", "reg.local/"], {}),
+        "positional": ([str(config)], {}),
+    }[route]
+    function_config, path = WIDENING[case]
+    result = run_cli(args, _resource_list(function_config), env=env)
+    assert result.returncode == 2, result.stderr.decode()
+    assert f"functionConfig: {path}: refused".encode() in result.stderr
+    assert b"root:" not in result.stdout  # no file was read on its behalf
+    assert b"image: evil.io" not in result.stdout and b"image: quay.io/x:1" in result.stdout
+
+
+@pytest.mark.parametrize("allow, code", [("[reg.local/m/]", 0), ("[reg.local/other/]", 1)])
+def test_stream_config_allow_narrows_the_operators(tmp_path: Path, allow: str,
+                                                   code: int) -> None:
+    config = tmp_path / "rules.yaml"
+    config.write_text(ADMIN)
+    stream = _resource_list("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: fc}\n"
+                            f"data:\n  allow: '{allow}'")
+    result = run_cli(["-c", str(config)], stream)
+    assert result.returncode == code, result.stderr.decode()
+    assert kubectl_images(result.stdout) == ["reg.local/m/quay.io/x:1"]
+    # a wider list from the stream never admits what the operator's refuses
+    wide = _resource_list("allow: [quay.io/, reg.local/]")
+    result = run_cli(["--rule", "docker.io=reg.local/m", "--allow", "reg.local/"], wide)
+    assert result.returncode == 1
+    assert b"'quay.io/x:1' is not under an allowed prefix" in result.stderr
+
+
+def test_stream_config_is_the_configuration_without_an_operators() -> None:
+    stream = _resource_list('imageReplacementRules: |\n  "all": "reg.local/k"\nallow: [reg.local/]')
+    result = run_cli([], stream)
+    assert result.returncode == 0, result.stderr.decode()
+    assert kubectl_images(result.stdout) == ["reg.local/k/quay.io/x:1"]
