@@ -90,3 +90,75 @@ def test_stream_config_is_the_configuration_without_an_operators() -> None:
     result = run_cli([], stream)
     assert result.returncode == 0, result.stderr.decode()
     assert kubectl_images(result.stdout) == ["reg.local/k/quay.io/x:1"]
+
+
+# --- Lists by structure: any object with an `items` list ------------------------
+
+CONTAINER = """    containers:
+    - name: c
+      image: evil.io/x:1
+"""
+
+
+@pytest.mark.parametrize("kind", ["ConfigMap", "Secret", "Service", "PodList", "Whatever"])
+def test_list_detection_goes_by_items_not_kind(kind: str) -> None:
+    stream = (f"apiVersion: v1\nkind: {kind}\nmetadata:\n  name: x\nitems:\n"
+              "- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: p\n  spec:\n"
+              + "".join("  " + line + "\n" for line in CONTAINER.splitlines()))
+    result = run_cli(["--all", "reg.local/", "--allow", "reg.local/", "--strict"], stream)
+    assert result.returncode == 0, result.stderr.decode()
+    assert kubectl_images(result.stdout) == ["reg.local/evil.io/x:1"]
+
+
+# --- tags that change a string's content: !!binary ------------------------------
+
+POD_HEAD = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  labels: {app: image}\nspec:\n"
+BINARY_KEYS = {
+    "binary-image-key": POD_HEAD + "  containers:\n  - name: c\n    !!binary aW1hZ2U=: evil.io/x:1\n",
+    "verbatim-tag": POD_HEAD + "  containers:\n  - name: c\n"
+                    "    !<tag:yaml.org,2002:binary> aW1hZ2U=: evil.io/x:1\n",
+    "uri-escaped-tag": POD_HEAD.replace("{app: image}", "{}") + "  containers:\n  - name: c\n"
+                       "    !!bin%61ry aW1hZ2U=: evil.io/x:1\n",
+    "binary-kind-key": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: p\n"
+                       "!!binary a2luZA==: Pod\nspec:\n  containers:\n  - name: c\n"
+                       "    image: evil.io/x:1\n",
+}
+
+
+@pytest.mark.parametrize("case", sorted(BINARY_KEYS))
+def test_binary_tagged_keys_are_read_as_kubernetes_reads_them(case: str) -> None:
+    stream = BINARY_KEYS[case]
+    result = run_cli(["--all", "reg.local/", "--allow", "reg.local/", "--strict"], stream)
+    if result.returncode == 0:
+        assert kubectl_images(result.stdout) == ["reg.local/evil.io/x:1"]
+    else:  # refused, naming the place
+        assert result.returncode == 1 and b"document 0" in result.stderr
+
+
+def test_binary_tagged_duplicate_key_fails_closed() -> None:
+    stream = (POD_HEAD + "  containers:\n  - name: c\n    image: reg.local/ok:1\n"
+              "    !!binary aW1hZ2U=: evil.io/x:1\n")
+    result = run_cli(["--all", "reg.local/", "--allow", "reg.local/"], stream)
+    assert result.returncode == 1
+    assert b"duplicate key 'image'" in result.stderr
+
+
+@pytest.mark.parametrize("value", ["!!binary amcuam8vampq", "!!binary not-base64"])
+def test_binary_tagged_image_value_is_an_error(value: str) -> None:
+    stream = POD_HEAD + f"  containers:\n  - name: c\n    image: {value}\n"
+    result = run_cli(["--rule", "quay.io=reg.local/q", "--allow", "docker.io/library/"], stream)
+    assert result.returncode == 1
+    assert b"!!binary" in result.stderr and b"line 9" in result.stderr
+    assert b"reg.local" not in result.stdout
+
+
+# --- escapes in double-quoted keys ----------------------------------------------
+
+@pytest.mark.parametrize("escape", [b"\\\xc2\x85", b"\\\xe2\x80\xa8", b"\\\xe2\x80\xa9",
+                                    b"\\\r\n", b"\\\n"])
+def test_escaped_line_breaks_of_every_kind_are_parsed(escape: bytes) -> None:
+    stream = (b"apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n"
+              b"  - name: c\n    ? \"ima" + escape + b"      ge\"\n    : evil.io/x:1\n")
+    result = run_cli(["--all", "reg.local/", "--allow", "reg.local/", "--strict"], stream)
+    assert result.returncode == 0, result.stderr.decode()
+    assert kubectl_images(result.stdout) == ["reg.local/evil.io/x:1"]

@@ -7,21 +7,23 @@ conservative: whatever YAML or JSON spelling a document uses, if it could
 hold an image an extractor or the audit would find, it is parsed.
 
 The proof rests on one fact: outside double-quoted scalars with escapes
-(`"imag\\u0065"`), YAML has no way to spell a key other than with its own
-characters (quotes, tags, anchors, flow style and line folding never join
-or change letters).  Other bytes (a NUL, invalid UTF-8) make a document that
-Kubernetes' decoder refuses too, so no image in it can reach a cluster.  So:
+(`"imag\\u0065"`) and tags that decode (`!!binary aW1hZ2U=` is `image` to
+go-yaml), YAML has no way to spell a key other than with its own characters
+(quotes, anchors, flow style and line folding never join or change
+letters).  So:
 
 - a document with an escape that can spell a letter (`\\x`, `\\u`, `\\U`,
-  an escaped line break) or `image` in any ASCII case is parsed, unless it
-  is provably a core ConfigMap or Secret (their data is data);
+  an escaped line break of any kind), a tag, or `image` in any ASCII case is
+  parsed, unless it is provably a core ConfigMap or Secret (their data is
+  data) that is not a List (any object with `items` is one to Kubernetes);
 - otherwise it is parsed only when it contains a key an extractor could find
   an image under without `image` in its path (`spec.package` of Crossplane,
   the `prometheus-config-reloader` flag): the table's "needles".
 
 "Provably a ConfigMap" reads the top-level `kind` and `apiVersion` from
 libyaml's events, never from lines of text, and gives up (parse it) at any
-doubt: a tag, an alias, a merge key, a duplicate.
+doubt: a tag, an alias, a merge key, a duplicate, a text libyaml refuses
+(Kubernetes' line reader may cut it into documents before go-yaml reads it).
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from ..yaml.toplevel import UNREADABLE, may_escape, top_level
+from ..yaml.toplevel import ITEMS, UNREADABLE, may_escape, top_level
 from .exempt import FieldList
 from .rows import Extractor
 from .table import ExtractorTable
@@ -145,10 +147,11 @@ def _is_opaque(table: ExtractorTable, data: bytes) -> bool:
     kind: Any = line.group(1).decode()
     if not _written_once(data):
         top = top_level(data)
-        if top is None:
+        if top is None or top is UNREADABLE or ITEMS in top:
+            # an `items` list makes any object a List to Kubernetes (its items
+            # are what gets applied), whatever its kind
             return False
-        if top is not UNREADABLE:  # unreadable: nothing in it can run; the line will do
-            kind = top.get("kind") if top.get("apiVersion") == "v1" else None
+        kind = top.get("kind") if top.get("apiVersion") == "v1" else None
     return kind in OPAQUE_KINDS and not _rows_may_apply(
         (*table.rows_for("v1", str(kind)), *(n for n in table.notices if n.kind == kind)), data)
 
@@ -163,6 +166,7 @@ def _written_once(data: bytes) -> bool:
     or it has none and no cluster takes it.
     """
     return (not may_escape(data) and b"<<" not in data and data.count(b"kind") == 1
+            and b"items" not in data
             and data.count(b"apiVersion") == 1
             and (_PLAIN_V1.search(data) or _PLAIN_V1.match(b"\n" + data[:64])) is not None)
 

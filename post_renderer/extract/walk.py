@@ -5,7 +5,7 @@ inside a string (`--flag=REF` in args, an env value), several references in
 one string (`version=REF` pairs, Strimzi's image maps), and the repository
 half of a split `{repository, tag}` mapping.  All become `ImageField`s with a
 span inside their scalar, so deciding and splicing need no per-shape code.  A
-`*List` is walked item by item.
+A List (any object with an `items` list) is walked item by item.
 """
 
 from __future__ import annotations
@@ -142,9 +142,10 @@ def find_images(root: Any, table: ExtractorTable, prefix: str = "") -> Iterator[
 
 def resources(root: Any, prefix: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
     """Each resource of a document: the document itself, or each item of a
-    `*List` (Lists nest).  Iterative, and each node once however many
-    aliases share it: a 600-byte stream of nested aliased Lists otherwise
-    makes billions of visits."""
+    List, which is any object with an `items` list (Lists nest).
+    Iterative, and each node once however many aliases share it: a
+    600-byte stream of nested aliased Lists otherwise makes billions of
+    visits."""
     seen: set[int] = set()
     stack: list[tuple[str, Any]] = [(prefix, root)]
     while stack:
@@ -152,8 +153,10 @@ def resources(root: Any, prefix: str = "") -> Iterator[tuple[str, dict[str, Any]
         if not isinstance(node, dict) or id(node) in seen:
             continue
         seen.add(id(node))
-        kind, items = node.get("kind"), node.get("items")
-        if isinstance(kind, str) and kind.endswith("List") and isinstance(items, list):
+        items = node.get("items")
+        # Kubernetes reads ANY object with an `items` list as a List and
+        # applies its items (not the kind's name: a ConfigMap with items too).
+        if isinstance(items, list):
             stack.extend((join_path(path, f"items[{i}]"), item)
                          for i, item in reversed(list(enumerate(items))))
         else:

@@ -19,6 +19,7 @@ from ..extract.walk import TAG_ONLY, ImageField, find_images
 from ..model import Document, Occurrence, resource_label
 from ..rewrite.rules import Decision, Invalid, Rewrite, RuleSet, decide
 from ..rewrite.scope import Place
+from ..yaml.binary import BINARY_STYLE
 from ..yaml.splice import replace_scalar
 from ..yaml.tree import Scalar
 
@@ -138,6 +139,12 @@ class RewriteStage:
                 subject=image.resource))
             return
         reference = _reference_text(image)
+        if value.style == BINARY_STYLE:  # no edit can keep what Kubernetes reads
+            doc.diagnostics.append(Diagnostic(
+                "error", f"image tagged !!binary (Kubernetes reads {reference!r}): write it "
+                "as a plain string", doc.index, label, image.path,
+                line=doc.line + value.line, subject=image.resource))
+            return
         if reference in ctx.table.shape.skip_values:
             return
         # Decisions are kept per reference, and per place when a rule is scoped.

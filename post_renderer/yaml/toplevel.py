@@ -11,25 +11,36 @@ from __future__ import annotations
 
 import re
 
-_ESCAPE = re.compile(rb"\\[xuU\r\n]")
+# Escapes that produce letters (`\x` `\u` `\U`) or characters YAML 1.1 has
+# only as escapes (`\N` `\_` `\L` `\P`), and escaped line breaks: `\`
+# before CR, LF, NEL, LS or PS (go-yaml's line breaks) joins two runs of text.
+_ESCAPE = re.compile(rb"\\(?:[xuUN_LP\r\n]|\xc2\x85|\xe2\x80[\xa8\xa9])")
+# A tag token (`!!binary`, `!<tag:…>`, `!h!suffix`): a tag can make go-yaml
+# read a different text (`!!binary aW1hZ2U=` is `image`).
+_TAG = re.compile(rb"[\s\[{,:]![^\s]")
 _KEYS = ("kind", "apiVersion")
+ITEMS = "items"
 _STR_TAGS = frozenset({None, "tag:yaml.org,2002:str"})
 # top_level's answer for text libyaml's reader refuses (a NUL, a control
-# character): go-yaml's reader, which Kubernetes uses, refuses the same.
+# character).  Not proof of harmlessness: Kubernetes' line reader may split
+# such a text into documents before go-yaml sees the bytes.
 UNREADABLE: dict[str, str | None] = {}
 
 
 def may_escape(data: bytes) -> bool:
-    """Could a double-quoted escape spell a letter here?  Only `\\x`, `\\u`,
-    `\\U` produce letters, and an escaped line break joins two runs of
-    letters; `\\d` in a PrometheusRule's regex or `\\"` in a dashboard's
-    JSON cannot."""
-    return b"\\" in data and _ESCAPE.search(data) is not None
+    """Could a key be spelled here with other characters than its own?  A
+    double-quoted escape can: `\\x`, `\\u`, `\\U` produce letters, an
+    escaped line break joins two runs of letters (`\\d` in a PrometheusRule's
+    regex or `\\"` in a dashboard's JSON cannot); so can a tag (`!!binary`
+    decodes base64)."""
+    return ((b"\\" in data and _ESCAPE.search(data) is not None)
+            or (b"!" in data and (data.startswith(b"!") or _TAG.search(data) is not None)))
 
 
 def top_level(data: bytes, *, first_only: bool = False) -> dict[str, str | None] | None:
     """The document's top-level `kind` and `apiVersion` strings (None for a
-    key that is absent or not a plain string), or None when they cannot be
+    key that is absent or not a plain string; `items` is a key when the root
+    has one, whatever its value), or None when they cannot be
     known for certain without building the document: a parse error, a root
     that is not a mapping, a tag, alias or merge key on them, a duplicate.
 
@@ -54,8 +65,8 @@ def top_level(data: bytes, *, first_only: bool = False) -> dict[str, str | None]
     # A single spelling of each key, and no merge key: the first values found
     # are final, so the scan can stop there.
     unique = first_only or (not may_escape(data) and b"<<" not in data
-                            and data.count(b"kind") == 1
-              and data.count(b"apiVersion") <= 1)
+                            and data.count(b"kind") == 1 and b"items" not in data
+                            and data.count(b"apiVersion") <= 1)
     try:
         text = data.decode("utf-8")
         parser = CParser(text[1:] if text.startswith("\ufeff") else text)
@@ -100,20 +111,22 @@ def top_level(data: bytes, *, first_only: bool = False) -> dict[str, str | None]
             elif not isinstance(event, ScalarEvent):
                 continue
             elif is_key:
-                if event.value == "<<" or (event.value in _KEYS and (
-                        event.anchor is not None or event.ctag not in _STR_TAGS)):
-                    return None
+                if event.value == "<<" or event.ctag not in _STR_TAGS or (
+                        event.value in _KEYS and event.anchor is not None):
+                    return None  # a merge, or a tag that may change the text (!!binary)
                 if event.value in _KEYS:
                     if event.value in found:
                         return None  # a duplicate: let the parser say so
                     pending = event.value
+                elif event.value == ITEMS:
+                    found[ITEMS] = None  # Kubernetes reads any object with items as a List
                 continue
             elif pending is not None and event.ctag not in _STR_TAGS:
                 return None
             if not is_key and pending is not None:
                 found[pending] = event.value if isinstance(event, ScalarEvent) else None
                 pending = None
-                if unique and len(found) == len(_KEYS):
+                if unique and all(key in found for key in _KEYS):
                     break
     except ReaderError:
         return UNREADABLE

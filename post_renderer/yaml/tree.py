@@ -20,6 +20,7 @@ import gc
 import re
 from typing import Any, NamedTuple
 
+from .binary import BINARY_STYLE, BINARY_TAG, decode_binary
 from .bounds import (
     MAX_FLOW_DEPTH,
     MERGE,
@@ -50,7 +51,8 @@ class Scalar(str):
     """A scalar value with its place in the document text.
 
     `start`/`end` delimit the scalar itself (anchor and tag excluded); `style`
-    is libyaml's: '' plain, "'" single, '"' double, '|' literal, '>' folded.
+    is libyaml's: '' plain, "'" single, '"' double, '|' literal, '>' folded,
+    or BINARY_STYLE for a decoded `!!binary` value.
     """
 
     start: int
@@ -195,6 +197,7 @@ def _build(text: str, parser: Any, offset: int, spans: dict[int, NodeSpan] | Non
     properties = _PROPERTIES.match
     new_str = str.__new__
     frame: list[Any] | None = None  # stack[-1], or None at the top level
+    tagged = "!" in text  # a key can be tagged (!!binary) only then
     while True:
         event = get_event()  # one call per event: no check_event() first
         cls = event.__class__
@@ -207,17 +210,22 @@ def _build(text: str, parser: Any, offset: int, spans: dict[int, NodeSpan] | Non
                 key = event.value
                 if key == "<<" and not event.style and event.ctag in MERGE_TAGS:
                     key = MERGE
+                elif tagged and event.ctag == BINARY_TAG:
+                    key = decode_binary(key, event.start_mark.line)
                 frame[1] = key
                 frame[2] = event.start_mark.line
                 continue
             mark = event.start_mark
             start = mark.index + offset
+            value, style = event.value, event.style or ""
             if anchor is not None or event.ctag is not None:
                 start = properties(text, start).end()  # type: ignore[union-attr]
+                if event.ctag == BINARY_TAG:
+                    value, style = decode_binary(value, mark.line), BINARY_STYLE
             # Scalar(...) inlined: a call per value is a visible share of the loop.
-            node: Any = new_str(Scalar, event.value)
+            node: Any = new_str(Scalar, value)
             node.__dict__ = {"start": start, "end": event.end_mark.index + offset,
-                             "style": event.style or "", "line": mark.line}
+                             "style": style, "line": mark.line}
             if anchor is not None:
                 anchors[anchor] = node
         elif cls is MappingStartEvent or cls is SequenceStartEvent:
