@@ -69,12 +69,14 @@ def may_hold_images(table: ExtractorTable, data: bytes) -> bool:
 def _rows_may_find(table: ExtractorTable, data: bytes) -> bool:
     """A needle is in the text, but common words (`values`, `plugin`) are in
     many documents: does a row or notice exist for this document's proven
-    kind (libyaml's events; any doubt, a List or an unreadable text aside,
-    means yes)?"""
+    kind (libyaml's events; any doubt, a List, an unreadable text means
+    yes)?"""
     top = top_level(data)
-    if top is UNREADABLE:
-        return False  # Kubernetes cannot read it either
-    if top is None or any(n.kind is None for n in table.notices):
+    if top is None or top is UNREADABLE or ITEMS in top:
+        # unreadable to libyaml is no proof: Kubernetes' line reader may cut
+        # it into documents first; any object with `items` is a List
+        return True
+    if any(n.kind is None for n in table.notices):
         return True
     kind, api_version = top.get("kind"), top.get("apiVersion")
     if not isinstance(kind, str) or not isinstance(api_version, str):
