@@ -4,11 +4,34 @@ pulls, kubectl reading the output is the oracle."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
-from conftest import run_cli
-from test_trust import kubectl_images
+from conftest import find_tool, run_cli
+from test_trust import _images
+
+
+def kubectl_images(manifests: bytes) -> list[str]:
+    """Every `image` kubectl reads in a stream of any number of objects."""
+    result = subprocess.run(
+        [find_tool("kubectl"), "label", "--local", "-f", "-", "x=y", "-o", "json"],
+        input=manifests, capture_output=True, timeout=60,
+        env={**os.environ, "KUBECONFIG": os.devnull})
+    assert result.returncode == 0, result.stderr.decode()
+    text, objects, at = result.stdout.decode(), [], 0
+    decoder = json.JSONDecoder()
+    while text[at:].strip():
+        obj, end = decoder.raw_decode(text, len(text) - len(text[at:].lstrip()))
+        objects.append(obj)
+        at = end
+    flat: list[Any] = []
+    for obj in objects:
+        flat += obj["items"] if obj.get("kind") == "List" else [obj]
+    return sorted(_images(flat))
 
 ADMIN = """imageReplacementRules: |
   "all": "reg.local/m"
@@ -162,3 +185,38 @@ def test_escaped_line_breaks_of_every_kind_are_parsed(escape: bytes) -> None:
     result = run_cli(["--all", "reg.local/", "--allow", "reg.local/", "--strict"], stream)
     assert result.returncode == 0, result.stderr.decode()
     assert kubectl_images(result.stdout) == ["reg.local/evil.io/x:1"]
+
+
+# --- document boundaries: where kubectl, Helm and YAML would cut differently ----
+
+HIDDEN_POD = (b"apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n"
+              b"  - name: c\n    image: evil.io/x:1\n")
+FIRST = b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n"
+
+
+@pytest.mark.parametrize("separator", [
+    b"---#x:", b"---\f", b"---\v", b"---\xc2\xa0#x:", b"---\xe3\x80\x80", b"---\xc2\x85",
+    b"--- \f", b"---x", b"----", b"--- key: v"])
+def test_disputed_document_separators_fail(separator: bytes) -> None:
+    stream = FIRST + separator + b"\n" + HIDDEN_POD
+    result = run_cli(["--all", "reg.local/", "--allow", "reg.local/", "--strict"], stream)
+    assert result.returncode == 1
+    assert b"line 5: a line starting with `---`" in result.stderr
+    assert result.stdout == stream  # every document still written, unchanged
+
+
+@pytest.mark.parametrize("separator", [b"---", b"--- ", b"---\t# c", b"--- # Source: x",
+                                       b"---\r"])
+def test_agreed_document_separators_pass(separator: bytes) -> None:
+    stream = FIRST + separator + b"\n" + HIDDEN_POD
+    result = run_cli(["--all", "reg.local/", "--allow", "reg.local/", "--strict"], stream)
+    assert result.returncode == 0, result.stderr.decode()
+    assert kubectl_images(result.stdout) == ["reg.local/evil.io/x:1"]
+
+
+def test_content_after_a_document_end_marker_fails() -> None:
+    result = run_cli(["--all", "reg.local/"], FIRST + b"...\n" + HIDDEN_POD)
+    assert result.returncode == 1
+    assert b"document 1, line 6: content after a `...` line" in result.stderr
+    result = run_cli(["--all", "reg.local/"], FIRST + b"...\n# c\n---\n" + HIDDEN_POD)
+    assert result.returncode == 0, result.stderr.decode()

@@ -23,7 +23,7 @@ from ..yaml.splice import Edit, column, flow_insertion, line_ending
 from ..yaml.split import Chunk
 from ..yaml.tree import Located
 from .results import result_of, results_edits
-from .streams import Report, ReportFile, write_report
+from .streams import Report, ReportFile, checked_document, write_report
 
 if TYPE_CHECKING:
     from ..config.load import Config, Layer
@@ -80,7 +80,7 @@ class ResourceListReader:
         self.diagnostics: list[Diagnostic] = []
 
     def __iter__(self) -> Iterator[Document]:
-        yield Document(self.first.index, self.first.line, self.first.data)
+        yield checked_document(self.first)
         extra = sum(1 for chunk in self.rest if not _is_empty(chunk.data))
         if extra:
             self.diagnostics.append(Diagnostic(

@@ -10,15 +10,28 @@ from typing import Any, BinaryIO, TextIO
 
 from ..diagnostics import Diagnostic
 from ..model import Document, End
+from ..yaml.separators import disputed_line
 from ..yaml.split import Chunk
 
 Report = Callable[[Diagnostic], None]
 
 
 def documents(chunks: Iterable[Chunk]) -> Iterator[Document]:
-    """The stream reader: one Document per chunk the splitter cut."""
+    """The stream reader: one Document per chunk the splitter cut (an
+    error on it where consumers would cut the stream elsewhere)."""
     for chunk in chunks:
-        yield Document(chunk.index, chunk.line, chunk.data)
+        yield checked_document(chunk)
+
+
+def checked_document(chunk: Chunk) -> Document:
+    """The chunk as a Document, with an error when a line of it would be cut
+    differently by kubectl, Helm and YAML (see `yaml.separators`)."""
+    doc = Document(chunk.index, chunk.line, chunk.data)
+    disputed = disputed_line(chunk.data, chunk.index)
+    if disputed is not None:
+        line, message = disputed
+        doc.diagnostics.append(Diagnostic("error", message, chunk.index, line=chunk.line + line))
+    return doc
 
 
 class ReportFile:
