@@ -378,8 +378,11 @@ def test_separator_indented_inside_a_block_scalar_is_not_a_boundary() -> None:
 
 
 def test_separator_at_column_0_ends_a_top_level_block_scalar() -> None:
+    # `--- |` starts a document for YAML and Helm, not for kubectl (its rest
+    # is not empty or a comment): the stream is refused, every document kept.
     data = b"--- |\n  text\n---\nthe next document\n---\n" + pod("three")
-    check(run_cli(ARGS, data), data, exit_code=0, rewritten=1)
+    lines = check(run_cli(ARGS, data), data, exit_code=1, rewritten=1)
+    assert any("line 1: a line starting with `---`" in line for line in lines)
     assert len(documents(data)) == yaml_document_count(data) == 3
 
 
