@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import find_tool, run_cli
+from conftest import cli_command, find_tool, run_cli
 from test_trust import _images
 
 
@@ -220,3 +220,20 @@ def test_content_after_a_document_end_marker_fails() -> None:
     assert b"document 1, line 6: content after a `...` line" in result.stderr
     result = run_cli(["--all", "reg.local/"], FIRST + b"...\n# c\n---\n" + HIDDEN_POD)
     assert result.returncode == 0, result.stderr.decode()
+
+
+# --- the images subcommand: the same stream guards ------------------------------
+
+@pytest.mark.parametrize("redirect, message", [
+    ("> /dev/full", "cannot write to stdout: No space left on device"),
+    (">&-", "stdout is closed"),
+    ("<&-", "stdin is closed"),
+])
+def test_images_command_stream_guards(redirect: str, message: str) -> None:
+    exe = subprocess.list2cmdline(cli_command())
+    result = subprocess.run(["sh", "-c", f"{exe} images --all reg.local/ {redirect}"],
+                            input=POD_HEAD.encode() + b"  containers: [{name: c, image: x}]\n",
+                            capture_output=True, timeout=60)
+    assert result.returncode == 1
+    lines = result.stderr.decode().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"registry-rewrite: error: {message}"), lines
