@@ -15,9 +15,11 @@ import re
 # only as escapes (`\N` `\_` `\L` `\P`), and escaped line breaks: `\`
 # before CR, LF, NEL, LS or PS (go-yaml's line breaks) joins two runs of text.
 _ESCAPE = re.compile(rb"\\(?:[xuUN_LP\r\n]|\xc2\x85|\xe2\x80[\xa8\xa9])")
-# A tag token (`!!binary`, `!<tag:…>`, `!h!suffix`): a tag can make go-yaml
-# read a different text (`!!binary aW1hZ2U=` is `image`).
-_TAG = re.compile(rb"[\s\[{,:]![^\s]")
+# A tag that can resolve to !!binary, which makes go-yaml read a different
+# text (`!!binary aW1hZ2U=` is `image`): the secondary handle `!!`, a verbatim
+# `!<…>`, a named handle `!h!`; the primary `!` only under a %TAG directive.
+# A local tag (`!foo`, PromQL's `!=` and `!~`) is read as the same string.
+_TAG = re.compile(rb"[\s\[{,:]!(?:!|<|[\w-]*!)")
 _KEYS = ("kind", "apiVersion")
 ITEMS = "items"
 _STR_TAGS = frozenset({None, "tag:yaml.org,2002:str"})
@@ -34,7 +36,8 @@ def may_escape(data: bytes) -> bool:
     regex or `\\"` in a dashboard's JSON cannot); so can a tag (`!!binary`
     decodes base64)."""
     return ((b"\\" in data and _ESCAPE.search(data) is not None)
-            or (b"!" in data and (data.startswith(b"!") or _TAG.search(data) is not None)))
+            or (b"!" in data and (data.startswith(b"!") or b"%TAG" in data
+                                  or _TAG.search(data) is not None)))
 
 
 def top_level(data: bytes, *, first_only: bool = False) -> dict[str, str | None] | None:
