@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from conftest import cli_command, find_tool, run_cli
-from test_trust import _images
+from test_trust import POD, _images
 
 
 def kubectl_images(manifests: bytes) -> list[str]:
@@ -37,16 +37,9 @@ ADMIN = """imageReplacementRules: |
   "all": "reg.local/m"
 allow: [reg.local/]
 """
-POD_ITEM = """items:
-- apiVersion: v1
-  kind: Pod
-  metadata:
-    name: p
-  spec:
-    containers:
-    - name: c
-      image: quay.io/x:1
-"""
+# The test_trust Pod as the one item of a ResourceList.
+POD_ITEM = "items:\n" + "".join(("- " if i == 0 else "  ") + line + "\n"
+                                for i, line in enumerate(POD.splitlines()))
 
 
 def _resource_list(function_config: str) -> str:
@@ -88,7 +81,7 @@ def test_stream_config_cannot_widen_the_operators(tmp_path: Path, route: str,
     assert result.returncode == 2, result.stderr.decode()
     assert f"functionConfig: {path}: refused".encode() in result.stderr
     assert b"root:" not in result.stdout  # no file was read on its behalf
-    assert b"image: evil.io" not in result.stdout and b"image: quay.io/x:1" in result.stdout
+    assert b"image: evil.io" not in result.stdout and b"image: quay.io/a:1" in result.stdout
 
 
 @pytest.mark.parametrize("allow, code", [("[reg.local/m/]", 0), ("[reg.local/other/]", 1)])
@@ -100,19 +93,19 @@ def test_stream_config_allow_narrows_the_operators(tmp_path: Path, allow: str,
                             f"data:\n  allow: '{allow}'")
     result = run_cli(["-c", str(config)], stream)
     assert result.returncode == code, result.stderr.decode()
-    assert kubectl_images(result.stdout) == ["reg.local/m/quay.io/x:1"]
+    assert kubectl_images(result.stdout) == ["reg.local/m/quay.io/a:1"]
     # a wider list from the stream never admits what the operator's refuses
     wide = _resource_list("allow: [quay.io/, reg.local/]")
     result = run_cli(["--rule", "docker.io=reg.local/m", "--allow", "reg.local/"], wide)
     assert result.returncode == 1
-    assert b"'quay.io/x:1' is not under an allowed prefix" in result.stderr
+    assert b"'quay.io/a:1' is not under an allowed prefix" in result.stderr
 
 
 def test_stream_config_is_the_configuration_without_an_operators() -> None:
     stream = _resource_list('imageReplacementRules: |\n  "all": "reg.local/k"\nallow: [reg.local/]')
     result = run_cli([], stream)
     assert result.returncode == 0, result.stderr.decode()
-    assert kubectl_images(result.stdout) == ["reg.local/k/quay.io/x:1"]
+    assert kubectl_images(result.stdout) == ["reg.local/k/quay.io/a:1"]
 
 
 # --- Lists by structure: any object with an `items` list ------------------------
