@@ -309,8 +309,10 @@ def krm_function(registries: Registries, tmp_path: Path, target: str) -> tuple[P
     shutil.copytree(KUSTOMIZE / "krm-function", tmp_path / "fn")
     function = tmp_path / "fn" / "registry-rewrite.yaml"
     text = function.read_text()
+    # The rules come from REGISTRY_REWRITE_CONFIG: beside it the functionConfig
+    # may only narrow the allow-list.
     start = text.index("  imageReplacementRules: |")
-    function.write_text(text[:start] + f'  imageReplacementRules: |\n    "all": "{target}"\n')
+    function.write_text(text[:start] + f'  allow: ["{target}"]\n')
     return tmp_path / "fn", config
 
 
