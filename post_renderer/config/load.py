@@ -22,6 +22,7 @@ from .rule_entries import ENTRIES_KEY, EXCLUDE_KEY, EntryError, pairs_to_rules, 
 from .schema import RULES_FILE, missing_path
 from .settings import (
     RegistrySettings,
+    narrowing_allow,
     parse_allow,
     settings_from_section,
 )
@@ -59,9 +60,8 @@ class Config(NamedTuple):
 class Layer(NamedTuple):
     """Rules (and, in `section`, registry settings) from one more source: a
     KRM functionConfig or a legacy plugin config object.  `where` prefixes
-    the key paths in messages.  An untrusted layer (a functionConfig from the
-    input stream beside an operator's configuration, see `trust`) carries
-    an allow-list only, and it narrows the gate instead of adding to it."""
+    the key paths in messages.  An untrusted layer (see `trust`) carries an
+    allow-list only, which narrows the gate instead of adding to it."""
 
     origin: str
     pairs: list[tuple[str, str]]
@@ -243,9 +243,8 @@ def build_config(
     env_rules = environ.get(ENV_RULES, "")
     named = [env_layer(env_rules)] if env_rules else []
     narrower = AllowList()
-    for layer in layers:
-        if not layer.trusted:
-            narrower = narrower.narrowed(_narrowing_allow(layer))
+    for layer in (layer for layer in layers if not layer.trusted):
+        narrower = narrower.narrowed(narrowing_allow(layer.section, layer.where, layer.pairs))
     for layer in [*named, *(layer for layer in layers if layer.trusted)]:
         rules += _to_rules(list(layer.pairs), f"{layer.origin}: {RULES_KEY}")
         rules += entries_from_section(layer.section, layer.where)
@@ -277,16 +276,6 @@ def build_config(
                   credentials=settings.credentials, pull_secret=settings.pull_secret,
                   allow=(settings.allow + flag_allow).narrowed(narrower),
                   warnings=settings.credentials.warnings, content=content)
-
-
-def _narrowing_allow(layer: Layer) -> AllowList:
-    """An untrusted layer's allow-list; anything else in it is a bug of the
-    caller (`trust.narrowing_layer` refuses it), refused here again."""
-    section = layer.section or {}
-    if layer.pairs or any(key != "allow" for key in section):
-        raise ConfigError(f"{layer.origin}: an untrusted layer may only carry `allow`")
-    return settings_from_section(section, layer.where, Path("."), {},
-                                 resolve_credentials=False).allow
 
 
 def _content_settings(doc: Any, origin: str) -> ContentSettings:

@@ -79,3 +79,13 @@ def parse_allow(values: Sequence[str], origin: str) -> AllowList:
         return AllowList.parse(values)
     except ValueError as err:
         raise ConfigError(f"{origin}: {err}") from None
+
+
+def narrowing_allow(section: Mapping[str, Any] | None, where: str,
+                    pairs: Sequence[tuple[str, str]]) -> AllowList:
+    """An untrusted layer's allow-list; anything else in it is a bug of the
+    caller (`trust.narrowing_layer` refuses it), refused here again."""
+    if pairs or any(key != ALLOW_KEY for key in section or {}):
+        raise ConfigError(f"{where}an untrusted layer may only carry `{ALLOW_KEY}`")
+    return settings_from_section(section, where, Path("."), {},
+                                 resolve_credentials=False).allow
