@@ -6,7 +6,7 @@ A document starts at a `---` line and ends after a `...` line or where the next
 bytes lets the chunks be concatenated back into the input byte for byte, and
 lets documents that cannot hold an image go out without ever being decoded.
 
-Cost is linear in the input whatever its shape (issue 6): the buffer is a
+Cost is linear in the input whatever its shape: the buffer is a
 bytearray (appending a pipe read does not copy what is already there, which
 made one 20 MB document quadratic), only the newly read bytes are searched for
 the last complete line, and boundaries are found by a pattern that starts with

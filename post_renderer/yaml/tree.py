@@ -7,7 +7,7 @@ that every scalar is a `Scalar` (a `str` carrying its span and style) that
 jsonpath-ng can navigate like any string, and so that aliases are shared
 references, never expanded copies (an alias bomb stays linear).
 
-This is the hot loop of a run (issue 6): every event of every document that
+This is the hot loop of a run: every event of every document that
 may hold an image passes through `_build`.  So the parser is libyaml's
 `CParser` used directly (ruamel's `YAML.parse` builds a loader class per
 call), events are told apart by class identity, and mapping keys stay plain
