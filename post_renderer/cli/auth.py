@@ -22,6 +22,7 @@ from .edge import (
     UsageParser,
     add_rule_options,
     guarded,
+    report_config_warnings,
     reporter_for,
 )
 from .streams import text_output
@@ -46,8 +47,7 @@ def main(argv: Sequence[str]) -> int:
     except ConfigError as err:
         report(Diagnostic("error", f"configuration: {err}"))
         return EXIT_USAGE
-    for warning in config.warnings:
-        report(Diagnostic("warning", f"configuration: {warning}"))
+    report_config_warnings(report, config.warnings)
     def body() -> int:
         out = text_output("the login file")
         if out.isatty():

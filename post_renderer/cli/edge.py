@@ -11,12 +11,15 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Callable
-from typing import Any, TextIO
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, TextIO
 
 from ..config.load import ENV_CONFIG
 from ..diagnostics import PROG, Diagnostic
 from .streams import StreamError
+
+if TYPE_CHECKING:
+    from ..pipeline.core import Stage, Writer
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 ENV_ERROR_LOG = "REGISTRY_REWRITE_ERROR_LOG"
@@ -99,6 +102,24 @@ class Reporter:
             print(line, file=self.stderr, flush=True)
         except (OSError, ValueError):
             self.stderr = None  # stderr went away: keep the manifests clean anyway
+
+
+def report_config_warnings(report: Reporter, warnings: Iterable[str]) -> None:
+    """What the configuration loader warned about, worded alike on every command."""
+    for warning in warnings:
+        report(Diagnostic("warning", f"configuration: {warning}"))
+
+
+def run_on_stdin(stages: Sequence[Stage], writer: Writer) -> None:
+    """Run a subcommand's stages over the documents on stdin (UTF-16/32
+    decoded as on the main route), so every command reads input one way."""
+    from ..pipeline.core import Pipeline
+    from ..pipeline.streams import documents
+    from ..yaml.split import split_documents
+    from .streams import standard_input
+
+    reader, _ = standard_input()
+    Pipeline(documents(split_documents(reader)), stages, writer).run()
 
 
 def reporter_for(args: argparse.Namespace) -> Reporter:

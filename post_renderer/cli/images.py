@@ -19,11 +19,9 @@ from ..config.load import build_config
 from ..config.text import ConfigError
 from ..diagnostics import PROG, Diagnostic
 from ..pipeline.build import Options, build_stages
-from ..pipeline.core import Pipeline
 from ..pipeline.listing import FORMATS, ListingOptions
-from ..pipeline.streams import ListingWriter, documents
+from ..pipeline.streams import ListingWriter
 from ..registry.connection import Connections
-from ..yaml.split import split_documents
 from .edge import (
     EXIT_ERROR,
     EXIT_OK,
@@ -33,9 +31,10 @@ from .edge import (
     add_rule_options,
     guarded,
     reporter_for,
+    run_on_stdin,
 )
 from .registry_options import add_connection_options, connections_for
-from .streams import standard_input, text_output
+from .streams import text_output
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -81,9 +80,8 @@ def main(argv: Sequence[str]) -> int:
         stages = build_stages(config, Options(args.strict, args.rewrite_unknown,
                                               manifests=False, keep_occurrences=True))
         out = text_output("the listing")
-        reader, _ = standard_input()  # UTF-16/32 too: its images need mirroring as well
         writer = ListingWriter(out, args.format, report, listing)  # type: ignore[arg-type]
-        Pipeline(documents(split_documents(reader)), stages, writer).run()
+        run_on_stdin(stages, writer)  # UTF-16/32 too: its images need mirroring as well
         out.flush()  # a full stdout is an error here, not lost at exit
         return EXIT_ERROR if report.errors else EXIT_OK
 

@@ -35,6 +35,7 @@ from .edge import (
     add_allow_option,
     add_rule_options,
     guarded,
+    report_config_warnings,
     reporter_for,
 )
 from .quick import quick_parse
@@ -140,8 +141,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as err:
         report(Diagnostic("error", f"configuration: {err}"))
         return EXIT_USAGE
-    for warning in config.warnings if config else ():
-        report(Diagnostic("warning", f"configuration: {warning}"))
+    report_config_warnings(report, config.warnings if config else ())
     opened: list[TextIO] = []
 
     def body() -> int:

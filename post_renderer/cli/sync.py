@@ -16,10 +16,8 @@ from collections.abc import Sequence
 from ..config.text import ConfigError
 from ..diagnostics import PROG, Diagnostic
 from ..pipeline.build import Options, build_stages
-from ..pipeline.core import Pipeline
-from ..pipeline.streams import DiagnosticsWriter, documents
+from ..pipeline.streams import DiagnosticsWriter
 from ..stages.sync import RetryPolicy, SyncRun
-from ..yaml.split import split_documents
 from .edge import (
     EXIT_ERROR,
     EXIT_OK,
@@ -28,10 +26,12 @@ from .edge import (
     add_allow_option,
     add_rule_options,
     guarded,
+    report_config_warnings,
     reporter_for,
+    run_on_stdin,
 )
 from .registry_options import add_connection_options, configure_with_connections
-from .streams import standard_input, text_output
+from .streams import text_output
 
 DEFAULT_JOBS = 4
 
@@ -69,8 +69,7 @@ def main(argv: Sequence[str]) -> int:
     except ConfigError as err:
         report(Diagnostic("error", f"configuration: {err}"))
         return EXIT_USAGE
-    for warning in config.warnings:
-        report(Diagnostic("warning", f"configuration: {warning}"))
+    report_config_warnings(report, config.warnings)
     run = SyncRun(args.jobs, RetryPolicy(args.retries), args.dry_run,
                   "error" if args.strict else "warning")
 
@@ -79,8 +78,7 @@ def main(argv: Sequence[str]) -> int:
         out = text_output("the plan") if args.dry_run else None
         stages = build_stages(config, Options(args.strict, args.rewrite_unknown,
                                               manifests=False, sync=run._replace(out=out)))
-        reader, _ = standard_input()
-        Pipeline(documents(split_documents(reader)), stages, DiagnosticsWriter(report)).run()
+        run_on_stdin(stages, DiagnosticsWriter(report))
         return EXIT_ERROR if report.errors else EXIT_OK
 
     return guarded(report, body)

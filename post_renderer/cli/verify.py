@@ -17,10 +17,8 @@ from collections.abc import Sequence
 from ..config.text import ConfigError
 from ..diagnostics import PROG, Diagnostic
 from ..pipeline.build import Options, build_stages
-from ..pipeline.core import Pipeline
-from ..pipeline.streams import DiagnosticsWriter, documents
+from ..pipeline.streams import DiagnosticsWriter
 from ..stages.mirrorcheck import VerifyStage
-from ..yaml.split import split_documents
 from .check_options import add_check_options, check_options
 from .edge import (
     EXIT_ERROR,
@@ -30,10 +28,11 @@ from .edge import (
     add_allow_option,
     add_rule_options,
     guarded,
+    report_config_warnings,
     reporter_for,
+    run_on_stdin,
 )
 from .registry_options import add_connection_options, configure_with_connections
-from .streams import standard_input
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -61,14 +60,12 @@ def main(argv: Sequence[str]) -> int:
         report(Diagnostic("error", f"configuration: {err}"))
         return EXIT_USAGE
     assert options is not None  # the command always verifies
-    for warning in config.warnings:
-        report(Diagnostic("warning", f"configuration: {warning}"))
+    report_config_warnings(report, config.warnings)
 
     def body() -> int:
         stages = build_stages(config, Options(args.strict, args.rewrite_unknown,
                                               manifests=False, verify=options))
-        reader, _ = standard_input()
-        Pipeline(documents(split_documents(reader)), stages, DiagnosticsWriter(report)).run()
+        run_on_stdin(stages, DiagnosticsWriter(report))
         stage = stages[-1]
         assert isinstance(stage, VerifyStage) and stage.checked is not None
         report.note(f"{PROG}: {stage.checked.summary}")
