@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import gc
 import re
-from typing import Any, NamedTuple
+from typing import Any
 
 from .binary import BINARY_STYLE, BINARY_TAG, decode_binary
 from .bounds import (
@@ -32,72 +32,12 @@ from .bounds import (
 )
 from .errors import LocateError as LocateError
 from .errors import malformed, unreadable
+from .fast import read
+from .nodes import Located as Located
+from .nodes import NodeSpan as NodeSpan
+from .nodes import Scalar as Scalar
 
-_NULL = re.compile(r"(?:~|null|Null|NULL)?")
-# Plain scalars that Kubernetes' YAML 1.1 decoder (sigs.k8s.io/yaml) reads as
-# booleans or numbers, not strings: such an `image:` is not an image to rewrite.
-# The words are a set: as regex alternatives they doubled its compile time,
-# paid by every run at start-up.
-_BOOLEANS = frozenset("y Y yes Yes YES n N no No NO true True TRUE false False FALSE "
-                      "on On ON off Off OFF".split())
-_NUMBER = re.compile(
-    r"[-+]?(?:0b[01_]+|0x[0-9a-fA-F_]+|0[0-7_]+|(?:0|[1-9][0-9_]*)(?::[0-5]?[0-9])*)"
-    r"|[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*(?:[eE][-+][0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"
-)
 _PROPERTIES = re.compile(r"(?:[&!][^\s]*\s+)*")
-
-
-class Scalar(str):
-    """A scalar value with its place in the document text.
-
-    `start`/`end` delimit the scalar itself (anchor and tag excluded); `style`
-    is libyaml's: '' plain, "'" single, '"' double, '|' literal, '>' folded,
-    or BINARY_STYLE for a decoded `!!binary` value.
-    """
-
-    start: int
-    end: int
-    style: str
-    line: int  # 0-based line within the document
-
-    def __new__(cls, value: str, start: int, end: int, style: str, line: int) -> Scalar:
-        obj = super().__new__(cls, value)
-        # One dict assignment: faster and smaller than four attribute stores
-        # (_build does the same inline).
-        obj.__dict__ = {"start": start, "end": end, "style": style, "line": line}
-        return obj
-
-    @property
-    def is_null(self) -> bool:
-        return not self.style and _NULL.fullmatch(self) is not None
-
-    @property
-    def is_string(self) -> bool:
-        """False for a plain scalar that resolves to null, a boolean or a number."""
-        return bool(self.style) or not (self.is_null or self in _BOOLEANS
-                                        or _NUMBER.fullmatch(self))
-
-
-class NodeSpan(NamedTuple):
-    """Where a mapping or sequence sits, for inserting into it (pull secrets).
-
-    `inner` is where its content starts: the first key or `-` of a block
-    node, the character after `{`/`[` of a flow node (properties skipped).
-    `end` is where libyaml ends it: just after `}`/`]` of a flow node, where
-    the next token starts for a block node.
-    """
-
-    inner: int
-    flow: bool
-    end: int = -1
-
-
-class Located(NamedTuple):
-    """A parsed document: its root node (dict, list, Scalar or None), and, when
-    asked for, the span of each mapping and sequence keyed by `id()`."""
-
-    root: Any
-    spans: dict[int, NodeSpan]
 
 
 def locate(text: str, *, spans: bool = False) -> Located:
@@ -110,8 +50,21 @@ def locate(text: str, *, spans: bool = False) -> Located:
     """
     # The cyclic collector pauses while the tree grows (it would walk it again
     # and again, finding nothing to free: an alias cycle waits till it resumes).
-    # Imported here, not at module level: a run whose documents hold no image
-    # never pays for libyaml's binding.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        located = read(text, spans)
+    finally:
+        if collecting:
+            gc.enable()
+    return located if located is not None else locate_libyaml(text, spans=spans)
+
+
+def locate_libyaml(text: str, *, spans: bool = False) -> Located:
+    """`locate` through libyaml's events, whatever the text: the reading that
+    counts wherever the fast reader refuses (and its tests' oracle)."""
+    # Imported here, not at module level: a run whose documents the fast
+    # reader takes never pays for libyaml's binding.
     from _ruamel_yaml import CParser
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 

@@ -1,0 +1,272 @@
+"""A pure-Python reader for the subset of YAML that rendered manifests almost
+always are, building exactly the `Located` that libyaml's events build.
+
+libyaml through its binding makes a Python event and two marks per token
+(about 50 us for a small Pod before any tree exists), and importing the
+binding imports the whole ruamel.yaml package.  Rendered manifests rarely
+need more than block mappings and sequences, one-line scalars, literal block
+scalars and one-line flow collections; this reader takes those line by line,
+one regular expression per line, and gives every node the value, span,
+style and line libyaml would.
+
+Refuse when in doubt: anything outside the subset, or anything whose reading
+is not certain (a tab, a CR, a tag, an anchor, a multi-line plain or quoted
+scalar, odd indentation, a duplicate key, a `---` or `...` inside) makes
+`read` return None, and libyaml reads the document: its verdict and its
+errors are the ones that count.  A refusal costs only the scan before it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .flow import read_flow
+from .nodes import Located, NodeSpan, Scalar
+
+# Deeper than rendered manifests go; deeper documents are libyaml's (and the
+# tree builder's bounds).
+MAX_DEPTH = 100
+
+# A character outside the subset anywhere: not printable ASCII, newline, or
+# text libyaml reads as a plain character (tab, CR, NEL, U+2028/9, a byte-order
+# mark, control characters and lone surrogates are all refused).
+_OUTSIDE = re.compile("[^\n -~\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd"
+                      "\U00010000-\U0010ffff]")
+_START = re.compile(r"---(?: +(?:#[^\n]*)?)?\n")
+_KEY = (r"""([A-Za-z0-9_./][A-Za-z0-9_./-]{0,999}+|"[^"\\\n]{0,998}+"|'(?:[^'\n]|''){0,998}+')"""
+        r":(?: +|(?=\n))")
+# A plain scalar on one line in block context: no indicator first (`-x` is
+# plain), no `: ` or final `:` (a key), no ` #` (a comment), no trailing space.
+_PLAIN = (r"""(?:[^-?:,\[\]{}#&*!|>'"%@` \n]|[-?:](?=[^ \n]))"""
+          r"(?:[^ :\n]++|:(?=[^ \n])| ++(?=[^ #\n]))*+")
+_COMMENT = r" *(?:(?<![^ \n])#[^\n]*)?\n"
+_LINE = re.compile(
+    r"( *)"                              # 1 indentation
+    r"((?:-(?: +|(?=\n)))+)?"            # 2 sequence entries
+    r"(?:" + _KEY + r")?"                # 3 a key
+    r"(?:(" + _PLAIN + r")"              # 4 a plain scalar
+    r"|'((?:[^'\n]|'')*)'"               # 5 a single-quoted one
+    r'|"([^"\\\n]*)"'                    # 6 a double-quoted one without escapes
+    r"|(\|-?)"                           # 7 a literal block scalar's header
+    r"|([\[{]))?"                        # 8 a flow collection (read by flow.py)
+    r"(?(8)[^\n]*\n|" + _COMMENT + r")"
+)
+_TAIL = re.compile(_COMMENT)
+_INDENT = re.compile(" *")
+_BLOCK_ENDS: dict[int, re.Pattern[str]] = {}
+
+
+def read(text: str, spans: bool) -> Located | None:
+    """The document's Located as libyaml's events build it, or None when the
+    text leaves the subset (then libyaml must read it)."""
+    if not text.endswith("\n") or _OUTSIDE.search(text) is not None:
+        return None
+    start = _START.match(text)
+    pos = start.end() if start else 0
+    line = 1 if start else 0
+    spans_out: dict[int, NodeSpan] | None = {} if spans else None
+    # Open block collections: [column, container, is a sequence, indentless, inner];
+    # the innermost one's column, container and kind are kept apart too.
+    stack: list[list[Any]] = []
+    top_col, top_seq = -1, False
+    parent: Any = None
+    target: Any
+    root: Any = None
+    # A `key:` or `-` with nothing after it: [column, is a key, mark, line, parent, key].
+    pending: list[Any] | None = None
+    node: Any
+    lines = _LINE.finditer
+    new_str = str.__new__
+    end = len(text)
+    while pos < end:
+        for m in lines(text, pos):
+            if m.start() != pos:
+                return None  # a line the pattern does not take
+            indent, dash, key, plain, single, double, block, flow = m.groups()
+            col = len(indent)
+            if dash is None and key is None:
+                if m.lastindex == 1:  # a blank or comment line
+                    pos = m.end()
+                    line += 1
+                    continue
+                # A value alone on its line: only right under a `key:` or `-`
+                # (`resources:` then `  {}`); anything else is a continuation.
+                if pending is None or col <= pending[0] or block is not None:
+                    return None
+                target, key = pending[4], pending[5]
+                pending = None
+            elif col == top_col and dash is None and pending is None and not top_seq:
+                target, owner = parent, col  # the common case: the open mapping's next key
+                if key[0] in "\"'":
+                    key = _unquote(key)
+                if key in target:
+                    return None  # a duplicate: libyaml's reading says so
+            else:
+                here = pos + col
+                if pending is not None:
+                    pcol, is_key, mark, pline, holder, pkey = pending
+                    pending = None
+                    if col > pcol or (dash is not None and col == pcol and is_key):
+                        node = [] if dash is not None else {}
+                        if len(stack) >= MAX_DEPTH:
+                            return None
+                        stack.append([col, node, dash is not None, col == pcol, here])
+                    else:
+                        node = new_str(Scalar, "")
+                        node.__dict__ = {"start": mark, "end": mark, "style": "", "line": pline}
+                    if is_key:
+                        holder[pkey] = node
+                    else:
+                        holder.append(node)
+                while stack:
+                    frame = stack[-1]
+                    if frame[0] > col or (frame[0] == col and frame[3] and dash is None):
+                        stack.pop()
+                        if spans_out is not None:
+                            spans_out[id(frame[1])] = NodeSpan(frame[4], False, here)
+                    else:
+                        break
+                if not stack:
+                    if root is not None or col or dash is not None:
+                        return None
+                    root = {}
+                    stack.append([0, root, False, False, here])
+                frame = stack[-1]
+                if frame[0] != col or frame[2] != (dash is not None):
+                    return None
+                target = frame[1]
+                owner = col  # the column of the collection that holds the value
+                if dash is not None:
+                    if dash.count("-") > 1:  # `- - x`: a sequence in a sequence
+                        offset = 0
+                        for _ in range(dash.count("-") - 1):
+                            offset = dash.index("-", offset + 1)
+                            inner: list[Any] = []
+                            target.append(inner)
+                            if len(stack) >= MAX_DEPTH:
+                                return None
+                            stack.append([col + offset, inner, True, False, here + offset])
+                            target = inner
+                        owner = col + offset
+                    if key is not None:
+                        mapping: dict[str, Any] = {}
+                        target.append(mapping)
+                        owner = m.start(3) - pos
+                        if len(stack) >= MAX_DEPTH:
+                            return None
+                        stack.append([owner, mapping, False, False, m.start(3)])
+                        target = mapping
+                frame = stack[-1]
+                top_col, parent, top_seq = frame[0], frame[1], frame[2]
+                if key is not None:
+                    if key[0] in "\"'":
+                        key = _unquote(key)
+                    if key in target:
+                        return None
+            if (m.lastindex or 0) <= 3:  # nothing after the `key:` or `-`
+                mark = m.end(3) + 1 if key is not None else pos + owner + 1
+                pending = [owner, key is not None, mark, line, target, key]
+                pos = m.end()
+                line += 1
+                continue
+            if block is not None:
+                found = _literal(text, m.end(), m.start(7), block == "|", owner, line)
+                if found is None:
+                    return None
+                node, pos, count = found
+                if key is None:
+                    target.append(node)
+                else:
+                    target[key] = node
+                line += 1 + count
+                break  # read on from the line after the block scalar
+            if plain is not None:
+                node = new_str(Scalar, plain)
+                first, last = m.span(4)
+                node.__dict__ = {"start": first, "end": last, "style": "", "line": line}
+            elif single is not None:
+                node = new_str(Scalar, single.replace("''", "'"))
+                first, last = m.span(5)
+                node.__dict__ = {"start": first - 1, "end": last + 1, "style": "'",
+                                 "line": line}
+            elif double is not None:
+                node = new_str(Scalar, double)
+                first, last = m.span(6)
+                node.__dict__ = {"start": first - 1, "end": last + 1, "style": '"',
+                                 "line": line}
+            else:
+                flowing = read_flow(text, m.start(8), line, spans_out)
+                if flowing is None:
+                    return None
+                node, after = flowing
+                tail = _TAIL.match(text, after)
+                if tail is None or tail.end() != m.end():
+                    return None
+            if key is None:
+                target.append(node)
+            else:
+                target[key] = node
+            pos = m.end()
+            line += 1
+        else:
+            if pos != end:
+                return None  # no line the pattern takes from here on
+    if root is None:
+        return None
+    if pending is not None:
+        _, is_key, mark, pline, holder, pkey = pending
+        node = new_str(Scalar, "")
+        node.__dict__ = {"start": mark, "end": mark, "style": "", "line": pline}
+        if is_key:
+            holder[pkey] = node
+        else:
+            holder.append(node)
+    if spans_out is not None:
+        for frame in stack:
+            spans_out[id(frame[1])] = NodeSpan(frame[4], False, end)
+    return Located(root, spans_out or {})
+
+
+def _unquote(key: str) -> str:
+    """A quoted key's text (no escapes: `''` is the single quote's only one)."""
+    return key[1:-1] if key[0] == '"' else key[1:-1].replace("''", "'")
+
+
+def _literal(text: str, begin: int, at: int, clip: bool, owner: int,
+             line: int) -> tuple[Scalar, int, int] | None:
+    """A literal block scalar (`|` or `|-`) whose content starts at `begin`:
+    the Scalar, where libyaml ends it (the start of the first line after its
+    content and trailing blank lines), and how many lines it spans.
+
+    Its indentation is that of its first line with text, which must be
+    deeper than the collection that holds it (`owner`) and than any blank
+    line before it; it ends at the first line with text that is less
+    indented.
+    """
+    start, widest = begin, 0
+    while True:  # leading blank lines
+        first = _INDENT.match(text, start).end()  # type: ignore[union-attr]
+        if first == len(text):
+            return None
+        if text[first] != "\n":
+            break
+        widest = max(widest, first - start)
+        start = first + 1
+    indent = first - start
+    if indent <= owner or widest > indent:
+        return None
+    pattern = _BLOCK_ENDS.get(indent)
+    if pattern is None:
+        pattern = _BLOCK_ENDS[indent] = re.compile(f"\\n {{0,{indent - 1}}}[^ \\n]")
+    found = pattern.search(text, begin - 1)
+    stop = found.start() + 1 if found is not None else len(text)
+    lines = text[begin:stop].split("\n")
+    lines.pop()  # after the last newline
+    last = len(lines) - 1
+    while len(lines[last]) <= indent:  # trailing blank lines: chomped
+        last -= 1
+    value = "\n".join([part[indent:] for part in lines[:last + 1]])
+    node = str.__new__(Scalar, value + "\n" if clip else value)
+    node.__dict__ = {"start": at, "end": stop, "style": "|", "line": line}
+    return node, stop, len(lines)
