@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from located import check
 
 from post_renderer.yaml.split import split_documents
+from post_renderer.yaml.toplevel import top_level, top_level_libyaml
 
 
 def _documents(paths: list[Path]) -> list[str]:
@@ -101,6 +102,18 @@ EDGES = [
     "-a: b\n", ".a: b\n", "a/b.c_d-e: f\n", "1: 2\n", "a b: c\n",
     "a: `b`\n", "a: @b\n", "a: %b\n", "a: ,b\n", "a: [b], c\n", "a: b, [c]\n", "a: b]\n",
     "x" * 1100 + ": y\n",
+    # scalars folded over lines, as go-yaml writes long strings
+    "a: b\n  c\n   d\ne: f\n", "a: b  \n  c\n", "a: b\n\n  c\n", "a: b\n  \n\n  c\nd: e\n",
+    "a: b\n  c: d\n", "a: b\n  c #d\n", "a: b #c\n  d\n", "a: b\n  # c\n  d\n", "a: b\n  - c\n",
+    "- a\n  b\n- c\n", "- a: b\n   c\n", "- a: b\n  c\n", "a:\n  b\n  c\n", "a: b\n  'c'\n",
+    "a: b\n\n", "a: b\n  c:\n", "a: b\n  :c\n", "a: b\n  [c]\n",
+    "a: 'b\n  c'\n", "a: 'b  \n   c  '\nd: e\n", "a: 'b\n\n  c'\n", "a: 'b\n  \n\n c'\n",
+    "a: 'b\nc'\n", "a: 'b\n  c''d\n  e'\n", "a: 'b\n  c' #d\n", "a: 'b\n  c'd\n",
+    "a: \"b\n  c\"\n", "a: \"b\\\n  c\"\n", "a: \"b\n  c\\\"d\"\n", "a: 'b\n", "- 'a\n  b'\n",
+    "a:\n  'b\n  c'\n", "a: '\n  b'\n", "a: 'b\n  '\n", "a: 'b\n  c\n",
+    # empty literal block scalars
+    "a: |\nb: c\n", "a: |-\n\n\nb: c\n", "a: |\n", "a: |\n\n", "a: |\n    \nb: c\n",
+    "a:\n  b: |\n  c: d\n", "- |\n- a\n",
 ]
 
 
@@ -115,8 +128,19 @@ def test_the_subset_is_taken() -> None:
              "a: [b, \"c\", 'd', e f]\ng: {h: i, j: \"k\"}\nl: []\nm: {}\nn: [ ]\n",
              "a:\n  - - b\n    - c\n  - - d: e\n      f: g\n", "a: caf\u00e9 \U0001f600\n"]
     assert all(check(text) for text in taken)
-    refused = ["a: b\na: c\n", "a:\tb\n", "a: b\r\n", "a: &x b\nc: *x\n", "a:\n  g\n  h\n"]
+    taken += ["a:\n  g\n\n  h\n", "a: 'b  \n   c  '\nd: e\n", "a: |-\n\n\nb: c\n"]
+    refused = ["a: b\na: c\n", "a:\tb\n", "a: b\r\n", "a: &x b\nc: *x\n", "a: >\n  x\n"]
     assert not any(check(text) for text in refused)
+
+
+def test_top_level_answers_as_from_libyaml_events() -> None:
+    """The pre-parse test reads `kind` and `apiVersion` from the fast
+    reader's tree when it can: the answer must be the events' answer."""
+    texts = [*CORPUS_DOCS, *FIXTURE_DOCS, *EDGES, "kind: a\nitems: []\napiVersion: {b: c}\n",
+             "apiVersion: 'v1'\nkind: \"ConfigMap\"\n", "a: {kind: b}\nkind: c\n"]
+    for text in texts:
+        data = text.encode("utf-8", "surrogatepass")
+        assert top_level(data) == top_level_libyaml(data), text
 
 
 # Generated documents: a tree rendered with random layout choices, then twisted.
@@ -126,7 +150,7 @@ NOISE = st.text(alphabet="ab :#'\"[]{},&*!|>%@`?-.\\\t\r\x85\u2028\ufeff~\u00e9"
 # Clean trees are mostly in the subset, so that the comparison has much to
 # compare; noisy ones add YAML's indicators and the characters it refuses.
 EDGY = st.sampled_from(["", "-", "--x", ":x", "x:", "a b", "#", "a #b", "a#b", "x: y", "1.0",
-                        "~", "'", '"', "é", "a  b"])
+                        "~", "'", '"', "é", "a  b", "a b c d", "a - b", "a 'b' c", "a: b c"])
 
 
 def _trees(scalars: st.SearchStrategy[str], keys: st.SearchStrategy[str]) -> st.SearchStrategy:
@@ -184,6 +208,10 @@ def _render(node: object, indent: int, rng: random.Random, out: list[str], lead:
         out.append(f"{pad}{lead} {rng.choice(['|', '|-', '|+', '>'])}")
         out.extend(block)
         return
+    if " " in text and rng.random() < 0.3:  # folded over lines, as go-yaml folds long strings
+        text = "".join(part + rng.choice([" ", "\n", "\n", "\n\n", "\n  \n"])
+                       + " " * rng.randint(0, indent + 2 * step) for part in text.split(" "))
+        text = text.rstrip(" ").replace("\n", "\n" + pad)
     out.append(f"{pad}{lead} {_scalar(text, rng)}{rng.choice(['', '', ' # c', '  ', '#c'])}")
 
 

@@ -23,6 +23,7 @@ from typing import Any
 
 from .flow import read_flow
 from .nodes import Located, NodeSpan, Scalar
+from .scalars import continued_plain, literal, quoted
 
 # Deeper than rendered manifests go; deeper documents are libyaml's (and the
 # tree builder's bounds).
@@ -49,12 +50,11 @@ _LINE = re.compile(
     r"|'((?:[^'\n]|'')*)'"               # 5 a single-quoted one
     r'|"([^"\\\n]*)"'                    # 6 a double-quoted one without escapes
     r"|(\|-?)"                           # 7 a literal block scalar's header
-    r"|([\[{]))?"                        # 8 a flow collection (read by flow.py)
+    r"|([\[{])"                          # 8 a flow collection (read by flow.py)
+    r"""|('(?:[^'\n]|'')*+|"[^"\\\n]*+)(?=\n))?"""  # 9 a quoted one that goes on
     r"(?(8)[^\n]*\n|" + _COMMENT + r")"
 )
 _TAIL = re.compile(_COMMENT)
-_INDENT = re.compile(" *")
-_BLOCK_ENDS: dict[int, re.Pattern[str]] = {}
 
 
 def read(text: str, spans: bool) -> Located | None:
@@ -75,6 +75,8 @@ def read(text: str, spans: bool) -> Located | None:
     root: Any = None
     # A `key:` or `-` with nothing after it: [column, is a key, mark, line, parent, key].
     pending: list[Any] | None = None
+    # The last plain scalar: (node, container, key, owner, its line's match, line).
+    last: tuple[Any, ...] | None = None
     node: Any
     lines = _LINE.finditer
     new_str = str.__new__
@@ -83,8 +85,25 @@ def read(text: str, spans: bool) -> Located | None:
         for m in lines(text, pos):
             if m.start() != pos:
                 return None  # a line the pattern does not take
-            indent, dash, key, plain, single, double, block, flow = m.groups()
+            indent, dash, key, plain, single, double, block, flow, opened = m.groups()
             col = len(indent)
+            if col > top_col and last is not None and last[5] == line - 1 and col > last[3]:
+                # The line after a plain scalar, deeper than what holds it:
+                # the scalar goes on (or the document is not in the subset).
+                node, target, key, owner, prior = last[:5]
+                last = None
+                if "#" in text[prior.end(4):prior.end()]:
+                    return None  # a comment ended it: this line is an error
+                found = continued_plain(text, pos, owner, node)
+                if found is None:
+                    return None
+                node, pos, count = found
+                if key is None:
+                    target[-1] = node
+                else:
+                    target[key] = node
+                line += count
+                break
             if dash is None and key is None:
                 if m.lastindex == 1:  # a blank or comment line
                     pos = m.end()
@@ -92,9 +111,9 @@ def read(text: str, spans: bool) -> Located | None:
                     continue
                 # A value alone on its line: only right under a `key:` or `-`
                 # (`resources:` then `  {}`); anything else is a continuation.
-                if pending is None or col <= pending[0] or block is not None:
+                if pending is None or col <= pending[0] or block is not None or opened:
                     return None
-                target, key = pending[4], pending[5]
+                owner, target, key = pending[0], pending[4], pending[5]
                 pending = None
             elif col == top_col and dash is None and pending is None and not top_seq:
                 target, owner = parent, col  # the common case: the open mapping's next key
@@ -171,7 +190,7 @@ def read(text: str, spans: bool) -> Located | None:
                 line += 1
                 continue
             if block is not None:
-                found = _literal(text, m.end(), m.start(7), block == "|", owner, line)
+                found = literal(text, m.end(), m.start(7), block == "|", owner, line)
                 if found is None:
                     return None
                 node, pos, count = found
@@ -181,19 +200,31 @@ def read(text: str, spans: bool) -> Located | None:
                     target[key] = node
                 line += 1 + count
                 break  # read on from the line after the block scalar
+            if opened is not None:
+                found = quoted(text, m.start(9), owner, line)
+                if found is None:
+                    return None
+                node, pos, count = found
+                if key is None:
+                    target.append(node)
+                else:
+                    target[key] = node
+                line += count
+                break
             if plain is not None:
                 node = new_str(Scalar, plain)
-                first, last = m.span(4)
-                node.__dict__ = {"start": first, "end": last, "style": "", "line": line}
+                first, final = m.span(4)
+                node.__dict__ = {"start": first, "end": final, "style": "", "line": line}
+                last = (node, target, key, owner, m, line)
             elif single is not None:
                 node = new_str(Scalar, single.replace("''", "'"))
-                first, last = m.span(5)
-                node.__dict__ = {"start": first - 1, "end": last + 1, "style": "'",
+                first, final = m.span(5)
+                node.__dict__ = {"start": first - 1, "end": final + 1, "style": "'",
                                  "line": line}
             elif double is not None:
                 node = new_str(Scalar, double)
-                first, last = m.span(6)
-                node.__dict__ = {"start": first - 1, "end": last + 1, "style": '"',
+                first, final = m.span(6)
+                node.__dict__ = {"start": first - 1, "end": final + 1, "style": '"',
                                  "line": line}
             else:
                 flowing = read_flow(text, m.start(8), line, spans_out)
@@ -231,42 +262,3 @@ def read(text: str, spans: bool) -> Located | None:
 def _unquote(key: str) -> str:
     """A quoted key's text (no escapes: `''` is the single quote's only one)."""
     return key[1:-1] if key[0] == '"' else key[1:-1].replace("''", "'")
-
-
-def _literal(text: str, begin: int, at: int, clip: bool, owner: int,
-             line: int) -> tuple[Scalar, int, int] | None:
-    """A literal block scalar (`|` or `|-`) whose content starts at `begin`:
-    the Scalar, where libyaml ends it (the start of the first line after its
-    content and trailing blank lines), and how many lines it spans.
-
-    Its indentation is that of its first line with text, which must be
-    deeper than the collection that holds it (`owner`) and than any blank
-    line before it; it ends at the first line with text that is less
-    indented.
-    """
-    start, widest = begin, 0
-    while True:  # leading blank lines
-        first = _INDENT.match(text, start).end()  # type: ignore[union-attr]
-        if first == len(text):
-            return None
-        if text[first] != "\n":
-            break
-        widest = max(widest, first - start)
-        start = first + 1
-    indent = first - start
-    if indent <= owner or widest > indent:
-        return None
-    pattern = _BLOCK_ENDS.get(indent)
-    if pattern is None:
-        pattern = _BLOCK_ENDS[indent] = re.compile(f"\\n {{0,{indent - 1}}}[^ \\n]")
-    found = pattern.search(text, begin - 1)
-    stop = found.start() + 1 if found is not None else len(text)
-    lines = text[begin:stop].split("\n")
-    lines.pop()  # after the last newline
-    last = len(lines) - 1
-    while len(lines[last]) <= indent:  # trailing blank lines: chomped
-        last -= 1
-    value = "\n".join([part[indent:] for part in lines[:last + 1]])
-    node = str.__new__(Scalar, value + "\n" if clip else value)
-    node.__dict__ = {"start": at, "end": stop, "style": "|", "line": line}
-    return node, stop, len(lines)

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from .fast import read
+
 # Escapes that produce letters (`\x` `\u` `\U`) or characters YAML 1.1 has
 # only as escapes (`\N` `\_` `\L` `\P`), and escaped line breaks: `\`
 # before CR, LF, NEL, LS or PS (go-yaml's line breaks) joins two runs of text.
@@ -41,6 +43,31 @@ def may_escape(data: bytes) -> bool:
 
 
 def top_level(data: bytes, *, first_only: bool = False) -> dict[str, str | None] | None:
+    """`top_level_libyaml`'s answer, from the fast reader's tree when it takes
+    the document (no libyaml binding to import, and no doubt left: a
+    document it takes has no tag, alias, merge key or duplicate).
+
+    With `first_only` the events are read, as they can stop at the two keys:
+    the fast reader would read all of a large ResourceList first.
+    """
+    if not first_only:
+        try:
+            located = read(data.decode("utf-8"), False)
+        except UnicodeError:
+            return None
+        if located is not None:
+            root = located.root
+            found: dict[str, str | None] = {
+                key: (str(root[key]) if isinstance(root[key], str) else None)
+                for key in _KEYS if key in root}
+            if ITEMS in root:
+                found[ITEMS] = None
+            return found
+    return top_level_libyaml(data, first_only=first_only)
+
+
+def top_level_libyaml(data: bytes, *, first_only: bool = False
+                      ) -> dict[str, str | None] | None:
     """The document's top-level `kind` and `apiVersion` strings (None for a
     key that is absent or not a plain string; `items` is a key when the root
     has one, whatever its value), or None when they cannot be
