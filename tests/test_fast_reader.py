@@ -173,6 +173,18 @@ def _scalar(value: str, rng: random.Random) -> str:
     return value
 
 
+def _flow(node: object, rng: random.Random) -> str:
+    """`node` as one flow collection or scalar, with random spacing."""
+    gap = rng.choice(["", " ", "  "])
+    if isinstance(node, dict):
+        entries = [f"{_scalar(str(k), rng)}:{rng.choice([' ', '  ', ''])}{_flow(v, rng)}"
+                   for k, v in node.items()]
+        return "{" + gap + f"{gap},{rng.choice([' ', ''])}".join(entries) + gap + "}"
+    if isinstance(node, list):
+        return "[" + gap + f"{gap}, ".join(_flow(v, rng) for v in node) + gap + "]"
+    return _scalar(str(node), rng)
+
+
 def _render(node: object, indent: int, rng: random.Random, out: list[str], lead: str) -> None:
     """Lines for `node` at `indent`; `lead` is what opens its first line
     (`key:`, `- ` or nothing)."""
@@ -180,11 +192,10 @@ def _render(node: object, indent: int, rng: random.Random, out: list[str], lead:
     step = rng.choice([1, 2, 2, 2, 3, 4])
     if rng.random() < 0.1:
         out.append(pad + rng.choice(["# c", "", "  ", "   # c"]))
+    if isinstance(node, (dict, list)) and lead and rng.random() < 0.25:
+        out.append(f"{pad}{lead} {_flow(node, rng)}")
+        return
     if isinstance(node, dict):
-        if lead and rng.random() < 0.3 and all(isinstance(v, str) for v in node.values()):
-            flow = ", ".join(f"{k}: {_scalar(str(v), rng)}" for k, v in node.items())
-            out.append(f"{pad}{lead} {{{flow}}}")
-            return
         if lead:
             out.append(pad + lead)
             pad, indent = pad + " " * step, indent + step
@@ -192,9 +203,6 @@ def _render(node: object, indent: int, rng: random.Random, out: list[str], lead:
             _render(value, indent, rng, out, _scalar(key, rng) + ":")
         return
     if isinstance(node, list):
-        if lead and rng.random() < 0.3 and all(isinstance(v, str) for v in node):
-            out.append(f"{pad}{lead} [{', '.join(_scalar(str(v), rng) for v in node)}]")
-            return
         if lead:
             out.append(pad + lead)
             indentless = lead.endswith(":") and rng.random() < 0.5

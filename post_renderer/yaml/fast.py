@@ -83,7 +83,8 @@ def read(text: str, spans: bool) -> Located | None:
     end = len(text)
     while pos < end:
         for m in lines(text, pos):
-            if m.start() != pos:
+            begin, line_end = m.span()
+            if begin != pos:
                 return None  # a line the pattern does not take
             indent, dash, key, plain, single, double, block, flow, opened = m.groups()
             col = len(indent)
@@ -106,7 +107,7 @@ def read(text: str, spans: bool) -> Located | None:
                 break
             if dash is None and key is None:
                 if m.lastindex == 1:  # a blank or comment line
-                    pos = m.end()
+                    pos = line_end
                     line += 1
                     continue
                 # A value alone on its line: only right under a `key:` or `-`
@@ -186,11 +187,11 @@ def read(text: str, spans: bool) -> Located | None:
             if (m.lastindex or 0) <= 3:  # nothing after the `key:` or `-`
                 mark = m.end(3) + 1 if key is not None else pos + owner + 1
                 pending = [owner, key is not None, mark, line, target, key]
-                pos = m.end()
+                pos = line_end
                 line += 1
                 continue
             if block is not None:
-                found = literal(text, m.end(), m.start(7), block == "|", owner, line)
+                found = literal(text, line_end, m.start(7), block == "|", owner, line)
                 if found is None:
                     return None
                 node, pos, count = found
@@ -232,13 +233,13 @@ def read(text: str, spans: bool) -> Located | None:
                     return None
                 node, after = flowing
                 tail = _TAIL.match(text, after)
-                if tail is None or tail.end() != m.end():
+                if tail is None or tail.end() != line_end:
                     return None
             if key is None:
                 target.append(node)
             else:
                 target[key] = node
-            pos = m.end()
+            pos = line_end
             line += 1
         else:
             if pos != end:
