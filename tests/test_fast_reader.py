@@ -14,6 +14,7 @@ from __future__ import annotations
 import random
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from located import check
 
+from post_renderer.yaml.fast import read
 from post_renderer.yaml.split import split_documents
 from post_renderer.yaml.toplevel import top_level, top_level_libyaml
 
@@ -131,6 +133,24 @@ def test_the_subset_is_taken() -> None:
     taken += ["a:\n  g\n\n  h\n", "a: 'b  \n   c  '\nd: e\n", "a: |-\n\n\nb: c\n"]
     refused = ["a: b\na: c\n", "a:\tb\n", "a: b\r\n", "a: &x b\nc: *x\n", "a: >\n  x\n"]
     assert not any(check(text) for text in refused)
+
+
+HOSTILE = {
+    "a line that fails at its end": "a: " + "x " * 300_000 + "y:\n",
+    "a flow sequence that fails at its end": "a: [" + "x " * 300_000 + "!]\n",
+    "an unclosed quote": "a: '" + "x" * 600_000 + "\n",
+    "a plain scalar over many lines": "a: x\n" + "  x\n" * 150_000,
+    "a quoted scalar over many lines": "a: 'x\n" + "  x\n" * 150_000 + "  '\n",
+}
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_hostile_text_costs_its_length(name: str) -> None:
+    """A retried search or a repeated copy would make these quadratic:
+    minutes, not the fraction of a second they take."""
+    started = time.process_time()
+    read(HOSTILE[name], False)
+    assert time.process_time() - started < 10
 
 
 def test_top_level_answers_as_from_libyaml_events() -> None:

@@ -31,9 +31,12 @@ MAX_DEPTH = 100
 
 # A character outside the subset anywhere: not printable ASCII, newline, or
 # text libyaml reads as a plain character (tab, CR, NEL, U+2028/9, a byte-order
-# mark, control characters and lone surrogates are all refused).
-_OUTSIDE = re.compile("[^\n -~\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd"
-                      "\U00010000-\U0010ffff]")
+# mark, control characters and lone surrogates are all refused).  ASCII text
+# is checked by a pattern that compiles in no time; the other one, with ranges
+# past U+00FF, costs about a millisecond to compile, paid only when needed.
+_OUTSIDE_ASCII = re.compile("[^\n -~]")
+_OUTSIDE = "[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]"
+_COMPILED: dict[str, re.Pattern[str]] = {}
 _START = re.compile(r"---(?: +(?:#[^\n]*)?)?\n")
 _KEY = (r"""([A-Za-z0-9_./][A-Za-z0-9_./-]{0,999}+|"[^"\\\n]{0,998}+"|'(?:[^'\n]|''){0,998}+')"""
         r":(?: +|(?=\n))")
@@ -43,16 +46,19 @@ _PLAIN = (r"""(?:[^-?:,\[\]{}#&*!|>'"%@` \n]|[-?:](?=[^ \n]))"""
           r"(?:[^ :\n]++|:(?=[^ \n])| ++(?=[^ #\n]))*+")
 _COMMENT = r" *(?:(?<![^ \n])#[^\n]*)?\n"
 _LINE = re.compile(
-    r"( *)"                              # 1 indentation
+    r"(?:( *)"                           # 1 indentation
     r"((?:-(?: +|(?=\n)))+)?"            # 2 sequence entries
     r"(?:" + _KEY + r")?"                # 3 a key
     r"(?:(" + _PLAIN + r")"              # 4 a plain scalar
-    r"|'((?:[^'\n]|'')*)'"               # 5 a single-quoted one
-    r'|"([^"\\\n]*)"'                    # 6 a double-quoted one without escapes
+    r"|'((?:[^'\n]|'')*+)'"              # 5 a single-quoted one
+    r'|"([^"\\\n]*+)"'                   # 6 a double-quoted one without escapes
     r"|(\|-?)"                           # 7 a literal block scalar's header
     r"|([\[{])"                          # 8 a flow collection (read by flow.py)
     r"""|('(?:[^'\n]|'')*+|"[^"\\\n]*+)(?=\n))?"""  # 9 a quoted one that goes on
-    r"(?(8)[^\n]*\n|" + _COMMENT + r")"
+    r"(?(8)[^\n]*\n|" + _COMMENT + r"))"
+    # Any other line (no group matches): every line matches where it starts,
+    # so the scan never searches, and a line it cannot take costs its length.
+    r"|[^\n]*\n"
 )
 _TAIL = re.compile(_COMMENT)
 
@@ -60,7 +66,7 @@ _TAIL = re.compile(_COMMENT)
 def read(text: str, spans: bool) -> Located | None:
     """The document's Located as libyaml's events build it, or None when the
     text leaves the subset (then libyaml must read it)."""
-    if not text.endswith("\n") or _OUTSIDE.search(text) is not None:
+    if not text.endswith("\n") or _outside(text):
         return None
     start = _START.match(text)
     pos = start.end() if start else 0
@@ -83,10 +89,10 @@ def read(text: str, spans: bool) -> Located | None:
     end = len(text)
     while pos < end:
         for m in lines(text, pos):
-            begin, line_end = m.span()
-            if begin != pos:
-                return None  # a line the pattern does not take
             indent, dash, key, plain, single, double, block, flow, opened = m.groups()
+            if indent is None:
+                return None  # a line outside the subset
+            line_end = m.end()
             col = len(indent)
             if col > top_col and last is not None and last[5] == line - 1 and col > last[3]:
                 # The line after a plain scalar, deeper than what holds it:
@@ -258,6 +264,16 @@ def read(text: str, spans: bool) -> Located | None:
         for frame in stack:
             spans_out[id(frame[1])] = NodeSpan(frame[4], False, end)
     return Located(root, spans_out or {})
+
+
+def _outside(text: str) -> bool:
+    """Does the text hold a character outside the subset?"""
+    if text.isascii():
+        return _OUTSIDE_ASCII.search(text) is not None
+    pattern = _COMPILED.get(_OUTSIDE)
+    if pattern is None:
+        pattern = _COMPILED[_OUTSIDE] = re.compile(_OUTSIDE)
+    return pattern.search(text) is not None
 
 
 def _unquote(key: str) -> str:

@@ -18,10 +18,12 @@ from .nodes import NodeSpan, Scalar
 MAX_FLOW_DEPTH = 20
 MAX_KEY = 1000  # a simple key must end within 1024 characters of its start
 
-_WORD = r"[A-Za-z0-9_./=+~$()-]+"
+# Possessive: a long line that fails to match costs its length, not its square.
+_WORD = r"[A-Za-z0-9_./=+~$()-]++"
 _FLOW_PLAIN = r"(?:[A-Za-z0-9_./=+~$()]|-(?=[A-Za-z0-9_./=+~$()-]))" \
-              r"[A-Za-z0-9_./=+~$()-]*(?: +" + _WORD + r")*"
-_TOKEN = re.compile(
+              r"[A-Za-z0-9_./=+~$()-]*+(?: ++" + _WORD + r")*+"
+# Compiled on first use (re's cache keeps it): only nested flow collections need it.
+_TOKEN = (
     r" *(?:([\[\]{},])"                  # 1 punctuation
     r"|(" + _FLOW_PLAIN + r")"           # 2 a plain scalar
     r"|'((?:[^'\n]|'')*)'"               # 3 single-quoted
@@ -48,7 +50,7 @@ def read_flow(text: str, pos: int, line: int,
         return flat
     # Frames: [container, pending key, state, offset of its bracket].
     stack: list[list[Any]] = []
-    token = _TOKEN.match
+    token = re.compile(_TOKEN).match
     while True:
         m = token(text, pos)
         if m is None:

@@ -12,15 +12,18 @@ import re
 
 from .nodes import Scalar
 
+# Deeper block scalar content is libyaml's (a pattern is compiled per depth).
+MAX_INDENT = 160
 _INDENT = re.compile(" *")
 _TAIL = re.compile(r" *(?:(?<![^ \n])#[^\n]*)?\n")
 _BLOCK_ENDS: dict[int, re.Pattern[str]] = {}
 # A plain scalar's next line: any text but a comment, no `: ` or final `:`
 # (a key), no ` #` (a comment), no trailing space.
-_CONTINUATION = re.compile(r"((?:[^ #:\n]|:(?=[^ \n]))(?:[^ :\n]++|:(?=[^ \n])| ++(?=[^ #\n]))*+)"
-                           r" *\n")
+# (Compiled on first use, as re's cache keeps them: most documents need none.)
+_CONTINUATION = (r"((?:[^ #:\n]|:(?=[^ \n]))(?:[^ :\n]++|:(?=[^ \n])| ++(?=[^ #\n]))*+)"
+                 r" *\n")
 # The rest of a quoted scalar's line, and its closing quote if it is there.
-_PIECES = {"'": re.compile(r"((?:[^'\n]|'')*+)('?)"), '"': re.compile(r'([^"\\\n]*+)("?)')}
+_PIECES = {"'": r"((?:[^'\n]|'')*+)('?)", '"': r'([^"\\\n]*+)("?)'}
 
 
 def literal(text: str, begin: int, at: int, clip: bool, owner: int,
@@ -43,6 +46,8 @@ def literal(text: str, begin: int, at: int, clip: bool, owner: int,
         widest = max(widest, first - start)
         start = first + 1
     indent = first - start
+    if indent > MAX_INDENT:
+        return None
     if first == len(text) or indent <= owner:
         stop = start if first < len(text) else len(text)
         node = str.__new__(Scalar, "")
@@ -71,20 +76,20 @@ def continued_plain(text: str, pos: int, owner: int,
     """The plain scalar `first` folded with its next lines from `pos` on
     (each deeper than `owner`): the Scalar, where its last line ends, and
     how many lines were added."""
-    value = str(first)
+    parts = [str(first)]  # (joined once: linear however many lines)
     end, count = first.end, 0
     while pos < len(text):
         lead, breaks = _blank_lines(text, pos)
         if (lead == len(text) or lead - text.rfind("\n", 0, lead) - 1 <= owner
                 or text[lead] == "#"):
             break  # (blank lines left to the caller)
-        m = _CONTINUATION.match(text, lead)
+        m = re.compile(_CONTINUATION).match(text, lead)
         if m is None:
             return None
-        value += ("\n" * breaks if breaks else " ") + m.group(1)
+        parts += ("\n" * breaks if breaks else " ", m.group(1))
         end, count = m.end(1), count + breaks + 1
         pos = m.end()
-    node = str.__new__(Scalar, value)
+    node = str.__new__(Scalar, "".join(parts))
     node.__dict__ = {"start": first.start, "end": end, "style": "", "line": first.line}
     return node, pos, count
 
@@ -108,11 +113,11 @@ def quoted(text: str, at: int, owner: int, line: int) -> tuple[Scalar, int, int]
     of the line after it, and how many lines it spans.  A line break folds
     into one space with the spaces around it; blank lines into newlines."""
     quote = text[at]
-    piece = _PIECES[quote].match
+    piece = re.compile(_PIECES[quote]).match
     m = piece(text, at + 1)
     if m is None or m.group(2) or text[m.end()] != "\n":
         return None
-    value = m.group(1).rstrip(" ")
+    parts = [m.group(1).rstrip(" ")]
     pos, count = m.end() + 1, 1
     while pos < len(text):
         lead, breaks = _blank_lines(text, pos)
@@ -125,17 +130,18 @@ def quoted(text: str, at: int, owner: int, line: int) -> tuple[Scalar, int, int]
         if m is None:
             return None
         count += breaks + 1
-        value += "\n" * breaks if breaks else " "
+        parts.append("\n" * breaks if breaks else " ")
         if m.group(2):
-            value += m.group(1)  # spaces before the closing quote are kept
+            parts.append(m.group(1))  # spaces before the closing quote are kept
             tail = _TAIL.match(text, m.end())
             if tail is None:
                 return None
+            value = "".join(parts)
             node = str.__new__(Scalar, value.replace("''", "'") if quote == "'" else value)
             node.__dict__ = {"start": at, "end": m.end(), "style": quote, "line": line}
             return node, tail.end(), count
         if text[m.end()] != "\n":
             return None  # an escape
-        value += m.group(1).rstrip(" ")
+        parts.append(m.group(1).rstrip(" "))
         pos = m.end() + 1
     return None
