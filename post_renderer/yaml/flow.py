@@ -10,10 +10,9 @@ refused, and libyaml reads the document.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from .nodes import NodeSpan, Scalar
+from .nodes import NodeSpan, Scalar, matcher
 
 MAX_FLOW_DEPTH = 20
 MAX_KEY = 1000  # a simple key must end within 1024 characters of its start
@@ -22,7 +21,7 @@ MAX_KEY = 1000  # a simple key must end within 1024 characters of its start
 _WORD = r"[A-Za-z0-9_./=+~$()-]++"
 _FLOW_PLAIN = r"(?:[A-Za-z0-9_./=+~$()]|-(?=[A-Za-z0-9_./=+~$()-]))" \
               r"[A-Za-z0-9_./=+~$()-]*+(?: ++" + _WORD + r")*+"
-# Compiled on first use (re's cache keeps it): only nested flow collections need it.
+# Compiled on first use (nodes.matcher): only nested flow collections need it.
 _TOKEN = (
     r" *(?:([\[\]{},])"                  # 1 punctuation
     r"|(" + _FLOW_PLAIN + r")"           # 2 a plain scalar
@@ -32,9 +31,10 @@ _TOKEN = (
 )
 _SCALAR = r"""(?:(""" + _FLOW_PLAIN + r""")|'((?:[^'\n]|'')*)'|"([^"\\\n]*)")"""
 # The common shapes, one match per entry: `[a, "b"]`, `{cpu: 100m, memory: 64Mi}`.
-_SEQ_ENTRY = re.compile(r" *" + _SCALAR + r" *([,\]])")
-_MAP_ENTRY = re.compile(r" *" + _SCALAR + r": +" + _SCALAR + r" *([,}])")
-_EMPTY = re.compile(r"\[ *\]|\{ *\}")
+# Like _TOKEN, compiled on first use: many streams have no flow collection
+# but `{}` and `[]`, and compiling costs start-up.
+_SEQ_ENTRY = r" *" + _SCALAR + r" *([,\]])"
+_MAP_ENTRY = r" *" + _SCALAR + r": +" + _SCALAR + r" *([,}])"
 # Frame states: what may come next.
 _FIRST, _AFTER, _NEXT, _VALUE = 0, 1, 2, 3
 
@@ -50,7 +50,7 @@ def read_flow(text: str, pos: int, line: int,
         return flat
     # Frames: [container, pending key, state, offset of its bracket].
     stack: list[list[Any]] = []
-    token = re.compile(_TOKEN).match
+    token = matcher(_TOKEN)
     while True:
         m = token(text, pos)
         if m is None:
@@ -127,14 +127,13 @@ def _place(top: list[Any] | None, node: Any) -> bool:
 def _flat(text: str, pos: int, line: int) -> tuple[Any, int] | None:
     """A flow collection of scalars only, read an entry at a time; None for
     any other (read_flow's token loop then decides)."""
-    empty = _EMPTY.match(text, pos)
-    if empty is not None:
-        return ([] if text[pos] == "[" else {}), empty.end()
+    if text.startswith("[]", pos) or text.startswith("{}", pos):
+        return ([] if text[pos] == "[" else {}), pos + 2
     new_str = str.__new__
     node: Any
     if text[pos] == "[":
         items: list[Any] = []
-        entry = _SEQ_ENTRY.match
+        entry = matcher(_SEQ_ENTRY)
         while True:
             m = entry(text, pos + 1)
             if m is None:
@@ -159,7 +158,7 @@ def _flat(text: str, pos: int, line: int) -> tuple[Any, int] | None:
             if stop == "]":
                 return items, pos + 1
     mapping: dict[str, Any] = {}
-    entry = _MAP_ENTRY.match
+    entry = matcher(_MAP_ENTRY)
     while True:
         m = entry(text, pos + 1)
         if m is None or m.end(3) - m.start() > MAX_KEY:

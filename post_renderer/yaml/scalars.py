@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from .nodes import Scalar
+from .nodes import Scalar, matcher
 
 # Deeper block scalar content is libyaml's (a pattern is compiled per depth).
 MAX_INDENT = 160
@@ -19,7 +19,7 @@ _TAIL = re.compile(r" *(?:(?<![^ \n])#[^\n]*)?\n")
 _BLOCK_ENDS: dict[int, re.Pattern[str]] = {}
 # A plain scalar's next line: any text but a comment, no `: ` or final `:`
 # (a key), no ` #` (a comment), no trailing space.
-# (Compiled on first use, as re's cache keeps them: most documents need none.)
+# (Compiled on first use, by nodes.matcher: most documents need none.)
 _CONTINUATION = (r"((?:[^ #:\n]|:(?=[^ \n]))(?:[^ :\n]++|:(?=[^ \n])| ++(?=[^ #\n]))*+)"
                  r" *\n")
 # The rest of a quoted scalar's line, and its closing quote if it is there.
@@ -83,7 +83,7 @@ def continued_plain(text: str, pos: int, owner: int,
         if (lead == len(text) or lead - text.rfind("\n", 0, lead) - 1 <= owner
                 or text[lead] == "#"):
             break  # (blank lines left to the caller)
-        m = re.compile(_CONTINUATION).match(text, lead)
+        m = matcher(_CONTINUATION)(text, lead)
         if m is None:
             return None
         parts += ("\n" * breaks if breaks else " ", m.group(1))
@@ -113,7 +113,7 @@ def quoted(text: str, at: int, owner: int, line: int) -> tuple[Scalar, int, int]
     of the line after it, and how many lines it spans.  A line break folds
     into one space with the spaces around it; blank lines into newlines."""
     quote = text[at]
-    piece = re.compile(_PIECES[quote]).match
+    piece = matcher(_PIECES[quote])
     m = piece(text, at + 1)
     if m is None or m.group(2) or text[m.end()] != "\n":
         return None
