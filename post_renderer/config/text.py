@@ -40,7 +40,14 @@ class YAMLTextError(ConfigError):
 
 
 def load_yaml_text(text: str, origin: str) -> Any:
-    """Parse a small YAML document (configuration, not manifests)."""
+    """Parse a small YAML document (configuration, not manifests): through
+    the manifest reader when that reads it as ruamel's safe loader would
+    (`located`), else by that loader, whose errors are the ones reported."""
+    from .located import read_located
+
+    located = read_located(text)
+    if located is not None:
+        return located.value
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
