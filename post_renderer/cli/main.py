@@ -7,7 +7,6 @@ anything else streams.  Both build the same pipeline (see `pipeline`).
 
 from __future__ import annotations
 
-import argparse
 import io
 import itertools
 import os
@@ -22,6 +21,8 @@ from ..diagnostics import PROG, Diagnostic
 from ..yaml.split import Chunk, split_documents
 
 if TYPE_CHECKING:
+    import argparse
+
     from ..pipeline.streams import ReportFile
     from ..stages.resolve import Options as CheckOptions
 
@@ -31,9 +32,6 @@ from .edge import (
     EXIT_OK,
     EXIT_USAGE,
     Reporter,
-    UsageParser,
-    add_allow_option,
-    add_rule_options,
     guarded,
     report_config_warnings,
     reporter_for,
@@ -44,6 +42,9 @@ from .streams import standard_input, standard_output
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """argparse's parser: for help, errors and the lines `quick` leaves to it."""
+    from .usage import UsageParser, add_allow_option, add_rule_options
+
     parser = UsageParser(
         prog=PROG,
         description="Rewrite container image references in a multi-document YAML stream "
