@@ -19,9 +19,9 @@ Every message names the reference (variable or path), never the value.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any, NamedTuple
 
 from ..rewrite.reference import ReferenceError, parse_prefix
@@ -174,9 +174,10 @@ def parse_ref(value: Any, what: str) -> SecretRef:
 
 
 def resolve_ref(
-    ref: SecretRef, what: str, environ: Mapping[str, str], base_dir: Path
+    ref: SecretRef, what: str, environ: Mapping[str, str], base_dir: str
 ) -> SecretText:
-    """Read the value a reference points at; a missing one is a CredentialError."""
+    """Read the value a reference points at; a missing one is a CredentialError.
+    A relative file is read from `base_dir` ("": the working directory)."""
     if ref.source == "env":
         value = environ.get(ref.name)
         if value is None:
@@ -188,9 +189,7 @@ def resolve_ref(
         except UnicodeEncodeError:
             raise CredentialError(f"{what}: {ref.describe()} is not valid UTF-8") from None
     else:
-        path = Path(ref.name)
-        if not path.is_absolute():
-            path = base_dir / path
+        path = os.path.join(base_dir, ref.name)  # an absolute name stays itself
         try:
             value = read_secret_file(path, f"{what}: {ref.describe()}").rstrip("\r\n")
         except SecretFileError as err:
@@ -201,7 +200,7 @@ def resolve_ref(
 
 
 def _value(
-    entry: Mapping[str, Any], key: str, what: str, environ: Mapping[str, str], base_dir: Path,
+    entry: Mapping[str, Any], key: str, what: str, environ: Mapping[str, str], base_dir: str,
     resolve: bool,
 ) -> SecretText | None:
     """The `key` / `keyRef` pair of an entry; None when the inline value is empty."""
@@ -227,7 +226,7 @@ def parse_credentials(
     origin: str,
     *,
     environ: Mapping[str, str],
-    base_dir: Path,
+    base_dir: str,
     resolve: bool = True,
 ) -> CredentialSet:
     """Validate a `credentials` list; with `resolve`, also read every reference.

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any, NamedTuple
 
 from ..extract.rows import Extractor, ExtractorError, parse_rows
@@ -194,7 +193,7 @@ def settings_from_document(
     `resolve_credentials`, every usernameRef/passwordRef is read now, so that a
     missing variable or file is a usage error before any manifest is read."""
     section, where = _registry_section(doc, origin)
-    return settings_from_section(section, where, Path(origin).parent, environ,
+    return settings_from_section(section, where, os.path.dirname(origin), environ,
                                  resolve_credentials=resolve_credentials)
 
 
@@ -250,7 +249,7 @@ def build_config(
         rules += entries_from_section(layer.section, layer.where)
         pairs += layer.pairs
         if layer.section is not None:
-            settings += settings_from_section(layer.section, layer.where, Path("."), environ,
+            settings += settings_from_section(layer.section, layer.where, "", environ,
                                               resolve_credentials=resolve_credentials)
             # Honoured like a rules file's: a layer's extractors must not be
             # dropped (an object's section refuses the key in its schema).

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any, NamedTuple
 
 from .allow import AllowList
@@ -48,10 +47,12 @@ def _allow_values(value: Any, what: str) -> tuple[str, ...]:
 
 
 def settings_from_section(
-    section: Mapping[str, Any] | None, where: str, base_dir: Path, environ: Mapping[str, str],
+    section: Mapping[str, Any] | None, where: str, base_dir: str, environ: Mapping[str, str],
     *, resolve_credentials: bool = True,
 ) -> RegistrySettings:
-    """The registry settings of one mapping; `where` prefixes its key paths."""
+    """The registry settings of one mapping; `where` prefixes its key paths,
+    and relative file references are read from `base_dir` ("": the working
+    directory)."""
     if section is None:
         return RegistrySettings()
     try:
@@ -87,5 +88,5 @@ def narrowing_allow(section: Mapping[str, Any] | None, where: str,
     caller (`trust.narrowing_layer` refuses it), refused here again."""
     if pairs or any(key != ALLOW_KEY for key in section or {}):
         raise ConfigError(f"{where}an untrusted layer may only carry `{ALLOW_KEY}`")
-    return settings_from_section(section, where, Path("."), {},
+    return settings_from_section(section, where, "", {},
                                  resolve_credentials=False).allow

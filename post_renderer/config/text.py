@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any, NamedTuple
 
 
@@ -66,7 +65,7 @@ def load_yaml_text(text: str, origin: str) -> Any:
 def load_config_file(path: str) -> Any:
     """The parsed YAML of a rules or pack values file."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = read_text(path)
     except (OSError, UnicodeDecodeError) as err:
         raise ConfigError(f"{path}: cannot read configuration: {_os_reason(err)}") from None
     return load_yaml_text(text, path)
@@ -80,7 +79,7 @@ def block_start(path: str, keys: Sequence[str]) -> tuple[int, int] | None:
     from ..yaml.tree import LocateError, Scalar, locate
 
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = read_text(path)
         node: Any = locate(text).root
     except (OSError, UnicodeDecodeError, LocateError):
         return None
@@ -91,6 +90,14 @@ def block_start(path: str, keys: Sequence[str]) -> tuple[int, int] | None:
     first = node.line + 1  # the line after the `|` indicator
     content = [line for line in text.splitlines()[first:] if line.strip()]
     return first, (len(content[0]) - len(content[0].lstrip(" ")) if content else 0)
+
+
+def read_text(path: str) -> str:
+    """A file's UTF-8 text, newlines universal (as `Path.read_text` reads it;
+    pathlib, with urllib.parse and ipaddress behind it, is not worth its
+    import at every start for one read)."""
+    with open(path, encoding="utf-8") as handle:
+        return handle.read()
 
 
 def type_name(value: Any) -> str:
