@@ -39,6 +39,8 @@ ENV_CONFIG = "REGISTRY_REWRITE_CONFIG"
 # The rules themselves (the block-string form) in the environment, for hosts
 # that can set variables but not ship files (an Argo CD plugin's env).
 ENV_RULES = "REGISTRY_REWRITE_RULES"
+# A tenant's rules (config/tenant.py), set by the Argo CD plugin script only.
+ENV_TENANT_RULES = "REGISTRY_REWRITE_TENANT_RULES"
 RULES_KEY = "imageReplacementRules"
 PACK_PATH = ("charts", "registry-connect", "config", "registry")
 EXTRACTORS_KEY = "extractors"
@@ -290,11 +292,13 @@ def _tenant_pairs(
     admin_pairs: Sequence[tuple[str, str]], environ: Mapping[str, str]
 ) -> list[tuple[str, str]]:
     """Rules from $REGISTRY_REWRITE_TENANT_RULES, refused unless they only add."""
-    from .tenant import ENV_TENANT_RULES, check_tenant_rules
-
     text = environ.get(ENV_TENANT_RULES, "")
+    if not text.strip():
+        return []  # the checks below have nothing to refuse
+    from .tenant import check_tenant_rules
+
     origin = f"${ENV_TENANT_RULES}"
-    tenant = rules_from_value(text, origin) if text.strip() else []
+    tenant = rules_from_value(text, origin)
     reserved = [source for source, _ in tenant if source.strip() in RULES_FILE]
     if reserved:
         raise ConfigError(f"{origin}: {reserved[0]!r} is not a rule: the keys beside the "

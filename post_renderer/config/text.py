@@ -138,9 +138,10 @@ def _problems(err: Exception, text: str) -> list[Problem]:
     return problems or [Problem("invalid YAML")]
 
 
-# A token name the parser quotes itself (`'<block end>'`, `':'`), or any other quote.
-_QUOTED_TOKEN_OR_QUOTE = re.compile(r"""'(?:<[a-z ]+>|[,\[\]{}:?-])'|['"`]""")
-_DUPLICATE_KEY = re.compile(r"""(found duplicate key "[^"']*")""")
+# A token name the parser quotes itself (`'<block end>'`, `':'`), or any other
+# quote.  Compiled at the first error only.
+_QUOTED_TOKEN_OR_QUOTE = r"""'(?:<[a-z ]+>|[,\[\]{}:?-])'|['"`]"""
+_DUPLICATE_KEY = r"""(found duplicate key "[^"']*")"""
 
 
 def _without_quotes(text: str) -> str:
@@ -151,10 +152,10 @@ def _without_quotes(text: str) -> str:
     tag would defeat matching pairs, so the text is cut at the first quote
     that is not a token name.
     """
-    duplicate = _DUPLICATE_KEY.match(text)
+    duplicate = re.match(_DUPLICATE_KEY, text)
     if duplicate:  # the key is worth naming; its values are not
         return duplicate.group(1)
-    for match in _QUOTED_TOKEN_OR_QUOTE.finditer(text):
+    for match in re.finditer(_QUOTED_TOKEN_OR_QUOTE, text):
         if len(match.group()) == 1:
             return text[:match.start()].rstrip() + " (…)"
     return text
