@@ -45,13 +45,11 @@ def read_located(text: str) -> Loaded | None:
     """The value ruamel's safe loader gives for `text`, or None when in doubt."""
     if any(marker in text for marker in _REFUSED_TEXT):
         return None
-    from ..yaml.errors import LocateError
     from ..yaml.tree import locate
 
     try:
-        root = locate(text).root
-        return Loaded(_plain(root))
-    except (LocateError, _Doubt):
+        return Loaded(_plain(locate(text).root))
+    except Exception:  # a LocateError, a doubt, or anything else: ruamel decides
         return None
 
 
