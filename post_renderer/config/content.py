@@ -9,8 +9,6 @@ plain rules file has `content: {sync: {enable}, images}` and `registries` at
 its top level.  Nothing here reads a secret or touches a registry.
 """
 
-from __future__ import annotations
-
 import os
 from collections.abc import Mapping
 from typing import Any, NamedTuple

@@ -17,8 +17,6 @@ References (`usernameRef`/`passwordRef`):
 Every message names the reference (variable or path), never the value.
 """
 
-from __future__ import annotations
-
 import os
 import re
 from collections.abc import Mapping, Sequence

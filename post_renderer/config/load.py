@@ -5,8 +5,6 @@ in a rules file is reported once, up front, naming the file, the key and the
 reason (exit 2), instead of surfacing as a silent non-match later.
 """
 
-from __future__ import annotations
-
 import os
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple

@@ -1,8 +1,6 @@
 """The registry settings beside the rules: `credentials`, `pullSecret` and
 `allow`, from a rules file, a pack values file or a functionConfig."""
 
-from __future__ import annotations
-
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
@@ -22,7 +20,7 @@ class RegistrySettings(NamedTuple):
     pull_secret: str | None = None
     allow: AllowList = AllowList()
 
-    def __add__(self, later: RegistrySettings) -> RegistrySettings:  # type: ignore[override]
+    def __add__(self, later: "RegistrySettings") -> "RegistrySettings":  # type: ignore[override]
         """A later source's credentials or pullSecret replace the earlier ones
         (one kind of pull secret per run); allow-lists add up."""
         credentials, pull_secret = self.credentials, self.pull_secret

@@ -1,8 +1,6 @@
 """Reading configuration text: files and YAML, with errors that name the
 place and never echo a value (a configuration may hold a password)."""
 
-from __future__ import annotations
-
 import re
 from collections.abc import Sequence
 from typing import Any, NamedTuple

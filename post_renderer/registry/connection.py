@@ -7,8 +7,6 @@ the connection to a public source.  They come from the configuration's
 engine, the printed copy commands, the login file) reads them from here.
 """
 
-from __future__ import annotations
-
 import os
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
@@ -43,7 +41,7 @@ class Connections(NamedTuple):
     def for_host(self, host: str) -> Connection:
         return self.by_host.get(host.lower(), Connection())
 
-    def merged(self, other: Connections) -> Connections:
+    def merged(self, other: "Connections") -> "Connections":
         """`other` wins per host, key by key where it sets one."""
         merged = dict(self.by_host)
         for host, conn in other.by_host.items():
