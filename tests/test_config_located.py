@@ -71,7 +71,7 @@ def test_doubtful_texts_are_left_to_ruamel() -> None:
                  "a: 0o17\n", "a: 1e3\n", "1: a\n", '"true": a\n', "a: !!str 1\n",
                  "a: {b: c}\n", "a: [b]\n", "<<: {a: b}\n", "%YAML 1.1\n---\na: yes\n",
                  "a: &x b\nc: *x\n", "a: b\na: c\n", "a: b\n---\nc: d\n", "a: 'b\n",
-                 "=: a\n", "a: =\n", "a: b\n  c\n: d\n"):
+                 "=: a\n", "a: =\n", "a: b\n  c\n: d\n", "a: &a\nimage: &a\n"):
         assert read_located(text) is None, text
     for text in ("a:\tb\n", "? a\n: b\n", "a: b\n  c\n"):
         same_as_ruamel(text)
@@ -119,7 +119,7 @@ def test_generated_configurations_read_as_ruamel_reads_them(text: str) -> None:
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.text(alphabet=st.sampled_from(list("ab:- '\"#\n|>~tT1.!&*{}[]%<=?,\\\t")),
+@given(st.text(alphabet=st.sampled_from(list("ab:- '\"#\n|>~tTnN1.!&*{}[]%<=?,\\\t\r\x85é_/")),
                max_size=40))
 def test_random_texts_read_as_ruamel_reads_them(text: str) -> None:
     same_as_ruamel(text)

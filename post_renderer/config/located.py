@@ -11,7 +11,8 @@ string.  Whatever could read otherwise is refused (None), and ruamel decides
 and reports: a plain scalar or any key that could be a number, a timestamp, a
 merge key or null or a boolean when quoted; tags, directives and flow
 collections (the bundled libyaml and ruamel's pure parser, which `locate` may
-fall back to, disagree on some of these); aliases; and any parse error.
+fall back to, disagree on some of these); anchors (ruamel refuses a reused
+one, `locate` does not) and so aliases; and any parse error.
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ _BOOLEANS = {"true": True, "True": True, "TRUE": True,
 # First characters of YAML 1.2 numbers, timestamps, `<<` and `=` (ruamel's
 # implicit resolvers), and of `!&*`, which never start a plain scalar.
 _DOUBTFUL_START = frozenset("-+.0123456789<=!&*")
-# Tags, directives, flow collections, merge keys: ruamel decides.
-_REFUSED_TEXT = ("!", "%", "{", "[", "<<")
+# Tags, directives, flow collections, merge keys, anchors: ruamel decides.
+_REFUSED_TEXT = ("!", "%", "{", "[", "<<", "&")
 
 
 class _Doubt(Exception):
