@@ -82,8 +82,8 @@ def small_documents(count: int) -> Callable[[], Iterator[bytes]]:
     return build
 
 
-def table(documents: int = 1_000_000) -> str:
-    rr = registry_rewrite_command(None)
+def table(rr: list[str], documents: int = 1_000_000) -> str:
+    """The hostile inputs through the command `rr` (a console script)."""
     cases: list[tuple[str, Callable[[], Iterator[bytes]], str]] = [
         ("alias bomb (nested aliased Lists)", alias_bomb, "exit 0, 1 image rewritten once"),
         ("merge-key bomb", merge_bomb, "exit 1, merge keys copy too many entries"),
@@ -115,8 +115,10 @@ def main() -> int:
     parser.add_argument("--documents", type=int, default=1_000_000,
                         help="how many small documents in the last row")
     args = parser.parse_args()
-    print("## Pathological inputs\n")
-    print(table(args.documents))
+    with tempfile.TemporaryDirectory(prefix="rr-patho-install-") as tmp:
+        rr, _ = registry_rewrite_command(None, Path(tmp))
+        print("## Pathological inputs\n")
+        print(table(rr, args.documents))
     return 0
 
 

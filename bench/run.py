@@ -13,6 +13,14 @@ the tools a user would compare us with, measured in the same run:
 - `kustomize build` with an `images:` entry per distinct image name, the
   rewrite users already know (only when kustomize is installed).
 
+registry-rewrite is measured as users run it: this checkout installed by pip
+from a wheel into a temporary venv (`install.py`), its console script.  The
+checkout's own editable install pays for setuptools' editable finder at every
+start; it is one more row of the single-chart table, to show by how much.
+With `--base REF` (e.g. `main`), that commit is installed alike and measured in
+the same rounds on the corpus, the single chart, the Deployment and the Pods,
+after a check that both write the same bytes: the nothing-regresses rows.
+
 Every run is a fresh subprocess fed through a pipe, like Helm feeds a
 post-renderer.  The commands compared with each other run in turn, round after
 round, so that a slow spell of the machine hits them alike.  Peak RSS is
@@ -35,9 +43,9 @@ and 100k small Pods.
 
 Wall time is what users wait for, but on a machine shared with other work it
 stretches while the CPU time a run needs does not: the CPU seconds
-(user + system, GNU time) are shown beside the wall time.
+(user + system, from `wait4`, to the microsecond) are shown beside the wall time.
 
-Usage: python3 bench/run.py [--repeat N] [--quick] > bench/RESULTS.md
+Usage: python3 bench/run.py [--repeat N] [--quick] [--base REF] > bench/RESULTS.md
 Markdown goes to stdout, progress to stderr.  Without the corpus it prints
 why and exits 0.
 """
@@ -60,6 +68,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from inputs import DEPLOYMENT_CONTAINERS, SMALL_PODS, write_deployment, write_pods
+from install import InstallError, export, install
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus"
@@ -93,6 +102,9 @@ TARGET_DEPLOYMENT_SECONDS = 3.0
 TARGET_DEPLOYMENT_RSS_RATIO = 5.0  # peak RSS / document size
 TARGET_PODS_SECONDS = 3.5
 TARGET_PODS_RSS_MB = 50
+# Nothing regresses: CPU medians of the base and this tree, measured in the same
+# rounds, may differ by this much before it counts (run-to-run noise here).
+TARGET_NO_REGRESSION = 1.05
 
 
 @dataclass(frozen=True)
@@ -195,7 +207,11 @@ def run_once(cmd: Sequence[str], stdin_path: Path | None, cwd: Path | None = Non
         fields = _time_fields(Path(rss_file).read_text())
         os.unlink(rss_file)
         if fields is not None:
-            max_rss_kb, cpu = fields
+            # GNU time's peak RSS is the command's own; its CPU seconds have a
+            # resolution of 10 ms, a ninth of a single-chart run: the CPU time
+            # kept is wait4's (microseconds; it includes the ~1 ms that GNU
+            # time itself uses, alike for every command).
+            max_rss_kb = fields[0]
     return Run(wall, cpu, max_rss_kb, proc.returncode, stderr)
 
 
@@ -241,16 +257,32 @@ def measure_together(specs: Sequence[Spec]) -> dict[str, Result]:
     return results
 
 
-def registry_rewrite_command(explicit: str | None) -> list[str]:
-    """The console script itself: a pyenv shim in front of it would add its own
-    start-up (~70 ms here) to every figure."""
-    if explicit:
-        return explicit.split()
+def editable_script() -> str | None:
+    """The console script beside this Python (the checkout's editable install)."""
     beside = Path(sys.executable).with_name("registry-rewrite")
-    found = str(beside) if beside.exists() else shutil.which("registry-rewrite")
-    if not found:
-        raise SystemExit("bench: registry-rewrite is not installed (pip install -e .)")
-    return [found]
+    return str(beside) if beside.exists() else shutil.which("registry-rewrite")
+
+
+def registry_rewrite_command(explicit: str | None, where: Path) -> tuple[list[str], str]:
+    """The command measured, and how it was installed.
+
+    By default the checkout installed as users install it (`install.py`), not
+    the editable install of its `.venv`, whose finder every start pays for.
+    The console script itself, never a pyenv shim in front of it (~70 ms here).
+    """
+    if explicit:
+        return explicit.split(), "given with --cmd"
+    try:
+        script = install(ROOT, where)
+    except InstallError as err:
+        log(f"{err}; measuring the editable install instead")
+        found = editable_script()
+        if not found:
+            raise SystemExit("bench: registry-rewrite is not installed (pip install -e .)") \
+                from None
+        return [found], f"editable install (installing a copy failed: {err})"
+    return [str(script)], ("`pip install` of a wheel of this checkout into a temporary venv "
+                           "(bench/install.py)")
 
 
 def interpreter_of(script: str) -> str:
@@ -268,17 +300,33 @@ def interpreter_of(script: str) -> str:
 
 
 def byte_compile() -> str:
-    """Write the package's .pyc files, as `pip install` does.
+    """Write the checkout's .pyc files, as `pip install` does, for the rows
+    that run the editable install.
 
     An editable install run with PYTHONDONTWRITEBYTECODE=1 (as on this
     machine) recompiles every module of the package from source on every run,
-    ~15 ms that no installed copy pays; the figures are for an installed tool.
+    ~15 ms that no installed copy pays.
     """
     import compileall
 
     ok = compileall.compile_dir(str(ROOT / "post_renderer"), quiet=1, force=False)
-    return "package byte-compiled first (as pip install does)" if ok else \
-        "byte-compiling the package failed: figures include compiling from source"
+    return "the checkout byte-compiled first (as pip install does)" if ok else \
+        "byte-compiling the checkout failed: its editable rows include compiling from source"
+
+
+def same_output(cmd: Sequence[str], base: Sequence[str], stdin_path: Path) -> bool:
+    """Do the two commands write the same bytes, diagnostics and exit code,
+    with and without `--report -`?  Timing a tree whose output changed would
+    compare different work."""
+    for extra in ((), ("--report", "-")):
+        answers = []
+        for command in (cmd, base):
+            with stdin_path.open("rb") as source:
+                done = subprocess.run([*command, *extra], stdin=source, capture_output=True)
+            answers.append((done.returncode, done.stdout, done.stderr))
+        if answers[0] != answers[1]:
+            return False
+    return True
 
 
 def kustomize_binary() -> str | None:
@@ -360,6 +408,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="one run each, no 40x/52x")
     parser.add_argument("--cmd", help="registry-rewrite command to measure (default: the "
                         "console script beside this Python)")
+    parser.add_argument("--base", metavar="REF",
+                        help="also install git REF of this checkout (e.g. main) and measure it "
+                        "in the same rounds on the corpus, the small chart, the Deployment and "
+                        "the Pods: the nothing-regresses rows, with its output compared")
     parser.add_argument("--pathological", action="store_true",
                         help="also measure the hostile inputs of bench/pathological.py "
                         "(alias and merge bombs, deep nesting, 1M documents: minutes)")
@@ -372,14 +424,23 @@ def main(argv: Sequence[str] | None = None) -> int:
               f"(missing {', '.join(missing)}.yaml)")
         return 0
 
-    rr = registry_rewrite_command(args.cmd) + list(RULE_ARGS)
     compiled = byte_compile()
     kustomize = kustomize_binary()
-    python = interpreter_of(rr[0])
     scales = SCALES[:2] if args.quick else SCALES
 
     with tempfile.TemporaryDirectory(prefix="rr-bench-") as tmp_name:
         tmp = Path(tmp_name)
+        script, installed = registry_rewrite_command(args.cmd, tmp / "install")
+        rr = script + list(RULE_ARGS)
+        python = interpreter_of(rr[0])
+        editable = editable_script() if not args.cmd else None
+        if editable == rr[0]:
+            editable = None
+        base_rr, differing = None, []
+        if args.base:
+            base_script = install(export(ROOT, args.base, tmp / "base-src"),
+                                  tmp / "base-install")
+            base_rr = (str(base_script), *RULE_ARGS)
         corpus = tmp / "corpus.yaml"
         corpus.write_bytes(b"".join((args.corpus / f"{c}.yaml").read_bytes() for c in CHARTS))
         small = args.corpus / f"{SMALL_CHART}.yaml"
@@ -399,26 +460,41 @@ def main(argv: Sequence[str] | None = None) -> int:
             rewritten["kustomize"] = count_rewritten(build, None)
             specs.append(Spec("kustomize", "kustomize build corpus", build, None, size,
                               args.repeat))
+        if base_rr:
+            specs.append(Spec("base-rr", f"{args.base} corpus", base_rr, corpus, size,
+                              args.repeat))
         results = measure_together(specs)
         small_specs = [
             Spec("rr-small", "registry-rewrite small", tuple(rr), small, small_size, args.repeat),
             Spec("cat-small", "cat small", ("cat",), small, small_size, args.repeat),
             Spec("python-small", "python -c pass", (python, "-c", "pass"), None, small_size,
                  args.repeat)]
+        if editable:
+            small_specs.append(Spec("editable-small", "registry-rewrite small, editable",
+                                    (editable, *RULE_ARGS), small, small_size, args.repeat))
         if kustomize:
             small_images = kustomize_images(small.read_text(encoding="utf-8"))
             write_kustomization(tmp / "kustomize-small", small, small_images)
             build = (kustomize, "build", str(tmp / "kustomize-small"))
             small_specs.append(Spec("kustomize-small", "kustomize build small", build, None,
                                     small_size, args.repeat))
+        if base_rr:
+            small_specs.append(Spec("base-rr-small", f"{args.base} small", base_rr, small,
+                                    small_size, args.repeat))
         results |= measure_together(small_specs)
 
         deployment, pods = tmp / "deployment.yaml", tmp / "pods.yaml"
-        results |= measure_together([
+        shapes = [
             Spec("deployment", f"registry-rewrite {DEPLOYMENT_CONTAINERS}-container Deployment",
                  tuple(rr), deployment, write_deployment(deployment), args.slow_repeat),
             Spec("pods", f"registry-rewrite {SMALL_PODS} Pods", tuple(rr), pods,
-                 write_pods(pods), args.slow_repeat)])
+                 write_pods(pods), args.slow_repeat)]
+        if base_rr:
+            shapes += [Spec(f"base-{spec.key}", f"{args.base} {spec.key}", base_rr, spec.stdin,
+                            spec.input_bytes, spec.runs) for spec in list(shapes)]
+            differing = [path.name for path in (corpus, small, deployment, pods)
+                         if not same_output(rr, base_rr, path)]
+        results |= measure_together(shapes)
 
         base = corpus.read_bytes()
         scale_specs = []
@@ -432,13 +508,46 @@ def main(argv: Sequence[str] | None = None) -> int:
                                     args.slow_repeat if factor > 1 else args.repeat))
         scaled = {int(key): result for key, result in measure_together(scale_specs).items()}
 
-    print(report(args, rr, kustomize, results, scaled, images, compiled, rewritten))
-    if args.pathological:
-        from pathological import table
+        print(report(args, rr, kustomize, results, scaled, images,
+                     f"{installed}; {compiled}", rewritten, differing))
+        if args.pathological:
+            from pathological import table
 
-        print("## Pathological inputs\n")
-        print(table())
+            print("## Pathological inputs\n")
+            print(table(script))
     return 0
+
+
+BASE_INPUTS = (("corpus", "rr"), ("small chart", "rr-small"), ("Deployment", "deployment"),
+               ("Pods", "pods"))
+
+
+def against_base(ref: str, results: dict[str, Result], differing: list[str]) -> list[str]:
+    """This checkout against `ref`, both installed alike, measured in the same rounds."""
+    same = (f"**differ** on {', '.join(differing)}.\n" if differing
+            else "byte-identical on all four inputs.\n")
+    out = [f"## Against {ref}: the same inputs, measured in the same rounds\n",
+           f"Output, diagnostics and exit code, with and without `--report -`: {same}",
+           f"| input | wall s | {ref} wall s | CPU s | {ref} CPU s | CPU / {ref} |",
+           "|---|---:|---:|---:|---:|---:|"]
+    for name, key in BASE_INPUTS:
+        this, base = results[key], results[f"base-{key}"]
+        out.append(f"| {name} | {this.wall:.3f} | {base.wall:.3f} | {this.cpu:.3f} "
+                   f"| {base.cpu:.3f} | {this.cpu / base.cpu:.2f}x |")
+    out.append("")
+    return out
+
+
+def regression_targets(ref: str, results: dict[str, Result], differing: list[str]) -> list[str]:
+    """Nothing regresses: CPU time (steadier than wall on a shared machine) per input."""
+    out = [f"| output identical to {ref} (4 inputs, with and without --report) "
+           f"| {'no: ' + ', '.join(differing) if differing else 'yes'} "
+           f"| {verdict(not differing)} |"]
+    for name, key in BASE_INPUTS:
+        ratio = results[key].cpu / results[f"base-{key}"].cpu
+        out.append(f"| {name}: CPU <= {TARGET_NO_REGRESSION}x {ref} | {ratio:.2f}x "
+                   f"| {verdict(ratio <= TARGET_NO_REGRESSION)} |")
+    return out
 
 
 def _round_drift(scaled: dict[int, Result], low: int, middle: int, high: int) -> float:
@@ -468,7 +577,8 @@ def _marginal(scaled: dict[int, Result], low: int, high: int) -> float:
 
 def report(args: argparse.Namespace, rr: list[str], kustomize: str | None,
            results: dict[str, Result], scaled: dict[int, Result],
-           images: list[tuple[str, str]], compiled: str, rewritten: dict[str, int]) -> str:
+           images: list[tuple[str, str]], compiled: str, rewritten: dict[str, int],
+           differing: list[str]) -> str:
     out: list[str] = []
     add = out.append
     rr_result, ruamel = results["rr"], results["ruamel"]
@@ -483,7 +593,8 @@ def report(args: argparse.Namespace, rr: list[str], kustomize: str | None,
            "includes this script's RSS at fork).\n"))
     add(f"- Date: {datetime.date.today().isoformat()}; commit: {git_commit()}")
     add(f"- Machine: {os.cpu_count()} CPUs, {platform.system()} {platform.machine()}, "
-        f"Python {platform.python_version()}; {compiled}")
+        f"Python {platform.python_version()}")
+    add(f"- registry-rewrite installed by {compiled}")
     shown = [Path(rr[0]).name, *(a.replace(f"{ROOT}/", "") for a in rr[1:])]
     add(f"- registry-rewrite: `{' '.join(shown)}`")
     if kustomize:
@@ -515,6 +626,9 @@ def report(args: argparse.Namespace, rr: list[str], kustomize: str | None,
     small_rows = [("registry-rewrite", "rr-small"), ("cat (floor)", "cat-small"),
                   (f"`{Path(interpreter_of(rr[0])).name} -c pass` (interpreter floor: the console "
                    "script's own Python)", "python-small")]
+    if "editable-small" in results:
+        small_rows.append(("registry-rewrite, the checkout's editable install (`pip install "
+                           "-e`: setuptools' finder at every start)", "editable-small"))
     if "kustomize-small" in results:
         small_rows.append(("kustomize build (`images:`)", "kustomize-small"))
     for name, key in small_rows:
@@ -543,6 +657,8 @@ def report(args: argparse.Namespace, rr: list[str], kustomize: str | None,
         add(f"\nMarginal throughput between {factors[1]}x and {factors[-1]}x: {rate:.2f} MB/s "
             "(start-up excluded: the cost of one more MB once running).")
     add("")
+    if args.base:
+        out += against_base(args.base, results, differing)
     add("## Targets\n")
     add("| target | measured | |")
     add("|---|---:|---|")
@@ -574,6 +690,8 @@ def report(args: argparse.Namespace, rr: list[str], kustomize: str | None,
     largest = scaled[factors[-1]]
     add(f"| peak RSS < {TARGET_RSS_MB} MB at {largest.input_bytes / MB:.0f} MB "
         f"| {largest.rss_mb:.1f} MB | {verdict(largest.rss_mb < TARGET_RSS_MB)} |")
+    if args.base:
+        out += regression_targets(args.base, results, differing)
     if len(factors) >= 3:
         # Linear means a constant cost per MB once started: compare the marginal
         # rate of the first steps with that of the last ones (start-up cancels out).

@@ -5,8 +5,6 @@ known), the field path and the reason, so that a user can find the field in a
 stream of hundreds of documents without re-running anything.
 """
 
-from __future__ import annotations
-
 from typing import Any, NamedTuple
 
 PROG = "registry-rewrite"

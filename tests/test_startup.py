@@ -80,3 +80,46 @@ def test_quick_parse_reads_the_lines_post_renderers_are_given() -> None:
                  ["obj.yaml", "--report", "out.json", "--allow", "x/"], []):
         quick = quick_parse(argv)
         assert quick is not None and vars(quick) == argparse_answer(argv), argv
+
+
+# What a plain run imports: measured on the real console script with -X importtime.
+
+def imported_modules(argv: list[str], stdin: bytes = b"") -> set[str]:
+    """The modules a run of the console script imports (its -X importtime log)."""
+    import subprocess
+    import sys
+
+    from conftest import cli_command
+
+    done = subprocess.run([sys.executable, "-X", "importtime", *cli_command(), *argv],
+                          input=stdin, capture_output=True, timeout=120)
+    return {line.rsplit("|", 1)[1].strip() for line in done.stderr.decode().splitlines()
+            if line.startswith("import time:") and "|" in line}
+
+
+MIRRORS = str(Path(__file__).resolve().parent.parent / "fixtures" / "rules" / "mirrors.yaml")
+
+
+def test_a_plain_run_reads_its_command_line_without_argparse() -> None:
+    plain = imported_modules(["-c", MIRRORS, "--rule", "a.example=b.example/m"],
+                             b"kind: Pod\n")
+    assert "post_renderer.cli.main" in plain and "argparse" not in plain
+    assert "argparse" in imported_modules(["-c", MIRRORS, "--stric"])  # left to argparse
+
+
+def test_configuration_adds_no_yaml_library_import_of_its_own() -> None:
+    """The rules file is read through the manifest reader: the run imports
+    no ruamel module that reading the same text with `locate` does not."""
+    import subprocess
+    import sys
+
+    run = imported_modules(["-c", MIRRORS])
+    code = ("from post_renderer.yaml.tree import locate\n"
+            f"locate(open({MIRRORS!r}, encoding='utf-8').read())\n")
+    done = subprocess.run([sys.executable, "-X", "importtime", "-c", code],
+                          capture_output=True, timeout=120)
+    located = {line.rsplit("|", 1)[1].strip() for line in done.stderr.decode().splitlines()
+               if line.startswith("import time:") and "|" in line}
+    assert "post_renderer.config.located" in run
+    ruamel = {name for name in run if "ruamel" in name}
+    assert ruamel <= {name for name in located if "ruamel" in name}

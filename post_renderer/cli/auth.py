@@ -19,13 +19,12 @@ from .edge import (
     EXIT_ERROR,
     EXIT_OK,
     EXIT_USAGE,
-    UsageParser,
-    add_rule_options,
     guarded,
     report_config_warnings,
     reporter_for,
 )
 from .streams import text_output
+from .usage import UsageParser, add_rule_options
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -7,7 +7,6 @@ without importing the registry layer: only a run that uses them does.
 
 from __future__ import annotations
 
-import argparse
 import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
@@ -15,6 +14,8 @@ from typing import TYPE_CHECKING
 from ..config.text import ConfigError
 
 if TYPE_CHECKING:
+    import argparse
+
     from ..stages.resolve import Options
 
 DEFAULT_JOBS = 8

@@ -17,7 +17,8 @@ from ..config.text import ConfigError
 from ..diagnostics import PROG, Diagnostic
 from ..rewrite.explain import explain
 from ..rewrite.scope import Place, parse_kind
-from .edge import EXIT_ERROR, EXIT_OK, EXIT_USAGE, UsageParser, add_rule_options, reporter_for
+from .edge import EXIT_ERROR, EXIT_OK, EXIT_USAGE, reporter_for
+from .usage import UsageParser, add_rule_options
 
 
 def build_parser() -> argparse.ArgumentParser:

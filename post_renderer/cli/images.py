@@ -26,15 +26,13 @@ from .edge import (
     EXIT_ERROR,
     EXIT_OK,
     EXIT_USAGE,
-    UsageParser,
-    add_allow_option,
-    add_rule_options,
     guarded,
     reporter_for,
     run_on_stdin,
 )
 from .registry_options import add_connection_options, connections_for
 from .streams import text_output
+from .usage import UsageParser, add_allow_option, add_rule_options
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -7,7 +7,6 @@ anything else streams.  Both build the same pipeline (see `pipeline`).
 
 from __future__ import annotations
 
-import argparse
 import io
 import itertools
 import os
@@ -22,18 +21,18 @@ from ..diagnostics import PROG, Diagnostic
 from ..yaml.split import Chunk, split_documents
 
 if TYPE_CHECKING:
+    import argparse
+
     from ..pipeline.streams import ReportFile
     from ..stages.resolve import Options as CheckOptions
 
 from .check_options import add_check_options, check_options
+from .collector import resume
 from .edge import (
     EXIT_ERROR,
     EXIT_OK,
     EXIT_USAGE,
     Reporter,
-    UsageParser,
-    add_allow_option,
-    add_rule_options,
     guarded,
     report_config_warnings,
     reporter_for,
@@ -44,6 +43,9 @@ from .streams import standard_input, standard_output
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """argparse's parser: for help, errors and the lines `quick` leaves to it."""
+    from .usage import UsageParser, add_allow_option, add_rule_options
+
     parser = UsageParser(
         prog=PROG,
         description="Rewrite container image references in a multi-document YAML stream "
@@ -97,6 +99,8 @@ SUBCOMMANDS = ("images", "sync", "verify", "auth")
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] in (["help"], *([c] for c in (*SUBCOMMANDS, "explain"))):
+        resume()  # start-up is over for the subcommands: they read as they go
     if argv[:1] == ["help"]:  # the subcommand, never a configuration file called "help"
         if argv[1:] not in ([], *([c] for c in SUBCOMMANDS)):
             print(f"{PROG}: usage error: help {' '.join(argv[1:])}: there is only "
@@ -182,6 +186,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # under content.sync the images are copied, and under --verify checked,
         # before any manifest is written
         writer = HoldingWriter(stream) if config.content.sync or verify else stream
+        resume()  # start-up is over: the documents are collected as always
         Pipeline(documents(itertools.chain(head, chunks)), stages, writer).run()
         return EXIT_ERROR if report.errors else EXIT_OK
 
@@ -225,6 +230,7 @@ def _answer_resource_list(
     operator = operator_configured(args.config, args.rule, args.all_prefix, args.allow,
                                    os.environ, bool(args.config_object))
     seen: list[bytes] = [first.data]  # for --diff: the answer is compared with all input
+    resume()  # start-up is over: the documents are collected as always
     answer_out = io.BytesIO() if args.diff else out
     refused = answer(first, _recorded(chunks, seen) if args.diff else chunks, resource_list,
                      lambda layers: configure(args, [*legacy, *layers]),

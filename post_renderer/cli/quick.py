@@ -4,15 +4,21 @@ Helm starts a post-renderer once per chart, so start-up is most of a run, and
 building the parser (one help formatter per option) is a visible part of it.
 The command lines a post-renderer is really given are plain: exact option
 names, values that do not start with `-`, at most one positional.  Those are
-read here into the same Namespace argparse would give; anything else (help,
-version, an abbreviation, a usage error, `--`) returns None, and argparse
-reads it.  A test holds the two readers to the same answers.
+read here into the same attributes argparse's Namespace would hold; anything
+else (help, version, an abbreviation, a usage error, `--`) returns None, and
+argparse reads it.  A test holds the two readers to the same answers.  Not
+even argparse is imported then: its Namespace is a plain attribute holder,
+which SimpleNamespace is too.
 """
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Sequence
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, cast
+
+if TYPE_CHECKING:
+    import argparse
 
 # option string -> (dest, "value" | "append" | "flag"), as build_parser declares
 # them: an option added there must be added here (tests/test_startup.py checks)
@@ -73,4 +79,4 @@ def quick_parse(argv: Sequence[str]) -> argparse.Namespace | None:
             values[dest] = [*values[dest], value]  # type: ignore[misc]
         else:
             values[dest] = value
-    return argparse.Namespace(**values)
+    return cast("argparse.Namespace", SimpleNamespace(**values))

@@ -3,13 +3,15 @@ talks to a registry or prints commands that do."""
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..config.load import Config, Layer, build_config
 from ..config.text import ConfigError
 from ..registry.connection import Connections, ConnectionSettingsError, connections_from_flags
+
+if TYPE_CHECKING:
+    import argparse
 
 
 def add_connection_options(parser: argparse.ArgumentParser) -> None:

@@ -22,9 +22,6 @@ from .edge import (
     EXIT_ERROR,
     EXIT_OK,
     EXIT_USAGE,
-    UsageParser,
-    add_allow_option,
-    add_rule_options,
     guarded,
     report_config_warnings,
     reporter_for,
@@ -32,6 +29,7 @@ from .edge import (
 )
 from .registry_options import add_connection_options, configure_with_connections
 from .streams import text_output
+from .usage import UsageParser, add_allow_option, add_rule_options
 
 DEFAULT_JOBS = 4
 

@@ -24,15 +24,13 @@ from .edge import (
     EXIT_ERROR,
     EXIT_OK,
     EXIT_USAGE,
-    UsageParser,
-    add_allow_option,
-    add_rule_options,
     guarded,
     report_config_warnings,
     reporter_for,
     run_on_stdin,
 )
 from .registry_options import add_connection_options, configure_with_connections
+from .usage import UsageParser, add_allow_option, add_rule_options
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -9,10 +9,8 @@ plain rules file has `content: {sync: {enable}, images}` and `registries` at
 its top level.  Nothing here reads a secret or touches a registry.
 """
 
-from __future__ import annotations
-
+import os
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any, NamedTuple
 
 from ..registry.connection import (
@@ -100,7 +98,7 @@ def content_from_document(doc: Any, origin: str, registry_section: Mapping[str, 
             images = _images(content.get("images"), f"{where}.images")
         registries = (registry_section or {}).get(REGISTRIES_KEY)
         connections = parse_registries(registries, f"{section_where}{REGISTRIES_KEY}",
-                                       Path(origin).parent)
+                                       os.path.dirname(origin))
     except ConnectionSettingsError as err:
         raise ContentError(str(err)) from None
     return ContentSettings(sync, images, connections)

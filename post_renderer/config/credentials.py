@@ -17,21 +17,20 @@ References (`usernameRef`/`passwordRef`):
 Every message names the reference (variable or path), never the value.
 """
 
-from __future__ import annotations
-
+import os
 import re
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any, NamedTuple
 
 from ..rewrite.reference import ReferenceError, parse_prefix
 from .schema import CREDENTIAL
-from .secret_file import SecretFileError, read_secret_file
 
 SECRET_PREFIX = "registry-rewrite-"
-_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# Patterns, compiled (and cached by `re`) at their first use: most runs have
+# no credentials, and every start would pay for compiling them.
+_ENV_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 _DNS_LABEL = r"[a-z0-9](?:[-a-z0-9]*[a-z0-9])?"
-_DNS_SUBDOMAIN = re.compile(rf"{_DNS_LABEL}(?:\.{_DNS_LABEL})*")
+_DNS_SUBDOMAIN = rf"{_DNS_LABEL}(?:\.{_DNS_LABEL})*"
 DNS_SUBDOMAIN_MAX = 253
 
 
@@ -144,7 +143,7 @@ def check_object_name(name: Any, what: str) -> str:
     """A Kubernetes object name (DNS-1123 subdomain) or CredentialError."""
     if not isinstance(name, str) or not name:
         raise CredentialError(f"{what} must be a non-empty string")
-    if len(name) > DNS_SUBDOMAIN_MAX or not _DNS_SUBDOMAIN.fullmatch(name):
+    if len(name) > DNS_SUBDOMAIN_MAX or not re.fullmatch(_DNS_SUBDOMAIN, name):
         raise CredentialError(
             f"{what} {name!r} is not a valid Secret name (lower-case letters, digits, "
             f"'-' and '.', at most {DNS_SUBDOMAIN_MAX} characters)"
@@ -155,7 +154,7 @@ def check_object_name(name: Any, what: str) -> str:
 def parse_ref(value: Any, what: str) -> SecretRef:
     """`{env: VAR}`, `{file: PATH}` or a plain environment variable name."""
     if isinstance(value, str):
-        if not _ENV_NAME.fullmatch(value):
+        if not re.fullmatch(_ENV_NAME, value):
             # Do not echo it: a password pasted here by mistake must not reach a log.
             raise CredentialError(
                 f"{what}: a plain string must be an environment variable name "
@@ -164,7 +163,7 @@ def parse_ref(value: Any, what: str) -> SecretRef:
         return SecretRef("env", value)
     if isinstance(value, Mapping) and len(value) == 1:
         ((kind, target),) = value.items()
-        if kind == "env" and isinstance(target, str) and _ENV_NAME.fullmatch(target):
+        if kind == "env" and isinstance(target, str) and re.fullmatch(_ENV_NAME, target):
             return SecretRef("env", target)
         if kind == "file" and isinstance(target, str) and target:
             return SecretRef("file", target)
@@ -174,9 +173,10 @@ def parse_ref(value: Any, what: str) -> SecretRef:
 
 
 def resolve_ref(
-    ref: SecretRef, what: str, environ: Mapping[str, str], base_dir: Path
+    ref: SecretRef, what: str, environ: Mapping[str, str], base_dir: str
 ) -> SecretText:
-    """Read the value a reference points at; a missing one is a CredentialError."""
+    """Read the value a reference points at; a missing one is a CredentialError.
+    A relative file is read from `base_dir` ("": the working directory)."""
     if ref.source == "env":
         value = environ.get(ref.name)
         if value is None:
@@ -188,9 +188,9 @@ def resolve_ref(
         except UnicodeEncodeError:
             raise CredentialError(f"{what}: {ref.describe()} is not valid UTF-8") from None
     else:
-        path = Path(ref.name)
-        if not path.is_absolute():
-            path = base_dir / path
+        from .secret_file import SecretFileError, read_secret_file
+
+        path = os.path.join(base_dir, ref.name)  # an absolute name stays itself
         try:
             value = read_secret_file(path, f"{what}: {ref.describe()}").rstrip("\r\n")
         except SecretFileError as err:
@@ -201,7 +201,7 @@ def resolve_ref(
 
 
 def _value(
-    entry: Mapping[str, Any], key: str, what: str, environ: Mapping[str, str], base_dir: Path,
+    entry: Mapping[str, Any], key: str, what: str, environ: Mapping[str, str], base_dir: str,
     resolve: bool,
 ) -> SecretText | None:
     """The `key` / `keyRef` pair of an entry; None when the inline value is empty."""
@@ -227,7 +227,7 @@ def parse_credentials(
     origin: str,
     *,
     environ: Mapping[str, str],
-    base_dir: Path,
+    base_dir: str,
     resolve: bool = True,
 ) -> CredentialSet:
     """Validate a `credentials` list; with `resolve`, also read every reference.

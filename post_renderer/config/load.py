@@ -5,11 +5,8 @@ in a rules file is reported once, up front, naming the file, the key and the
 reason (exit 2), instead of surfacing as a silent non-match later.
 """
 
-from __future__ import annotations
-
 import os
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any, NamedTuple
 
 from ..extract.rows import Extractor, ExtractorError, parse_rows
@@ -40,6 +37,8 @@ ENV_CONFIG = "REGISTRY_REWRITE_CONFIG"
 # The rules themselves (the block-string form) in the environment, for hosts
 # that can set variables but not ship files (an Argo CD plugin's env).
 ENV_RULES = "REGISTRY_REWRITE_RULES"
+# A tenant's rules (config/tenant.py), set by the Argo CD plugin script only.
+ENV_TENANT_RULES = "REGISTRY_REWRITE_TENANT_RULES"
 RULES_KEY = "imageReplacementRules"
 PACK_PATH = ("charts", "registry-connect", "config", "registry")
 EXTRACTORS_KEY = "extractors"
@@ -194,7 +193,7 @@ def settings_from_document(
     `resolve_credentials`, every usernameRef/passwordRef is read now, so that a
     missing variable or file is a usage error before any manifest is read."""
     section, where = _registry_section(doc, origin)
-    return settings_from_section(section, where, Path(origin).parent, environ,
+    return settings_from_section(section, where, os.path.dirname(origin), environ,
                                  resolve_credentials=resolve_credentials)
 
 
@@ -250,7 +249,7 @@ def build_config(
         rules += entries_from_section(layer.section, layer.where)
         pairs += layer.pairs
         if layer.section is not None:
-            settings += settings_from_section(layer.section, layer.where, Path("."), environ,
+            settings += settings_from_section(layer.section, layer.where, "", environ,
                                               resolve_credentials=resolve_credentials)
             # Honoured like a rules file's: a layer's extractors must not be
             # dropped (an object's section refuses the key in its schema).
@@ -291,11 +290,13 @@ def _tenant_pairs(
     admin_pairs: Sequence[tuple[str, str]], environ: Mapping[str, str]
 ) -> list[tuple[str, str]]:
     """Rules from $REGISTRY_REWRITE_TENANT_RULES, refused unless they only add."""
-    from .tenant import ENV_TENANT_RULES, check_tenant_rules
-
     text = environ.get(ENV_TENANT_RULES, "")
+    if not text.strip():
+        return []  # the checks below have nothing to refuse
+    from .tenant import check_tenant_rules
+
     origin = f"${ENV_TENANT_RULES}"
-    tenant = rules_from_value(text, origin) if text.strip() else []
+    tenant = rules_from_value(text, origin)
     reserved = [source for source, _ in tenant if source.strip() in RULES_FILE]
     if reserved:
         raise ConfigError(f"{origin}: {reserved[0]!r} is not a rule: the keys beside the "

@@ -31,7 +31,7 @@ from .schema import EXCLUDE_ENTRY, RULE_ENTRY, Keys
 
 EXCLUDE_KEY = "exclude"
 ENTRIES_KEY = "rules"
-_NAMESPACE = re.compile(r"[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?")
+_NAMESPACE = r"[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?"  # compiled at its first use
 
 
 class EntryError(ValueError):
@@ -140,7 +140,7 @@ def _scope(fields: Mapping[str, Any], what: str) -> Scope:
         if "namespaces" in fields else []
     kinds = _strings(fields["kinds"], f"{what}.kinds") if "kinds" in fields else []
     for namespace in namespaces:
-        if not _NAMESPACE.fullmatch(namespace.strip()):
+        if not re.fullmatch(_NAMESPACE, namespace.strip()):
             raise EntryError(f"{what}.namespaces: {namespace!r} is not a namespace name")
     try:
         return make_scope(namespaces, kinds)

@@ -8,8 +8,6 @@ why, naming the reference, never the contents.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from .userfile import UserFileError, read_user_file
 
 # A username or password file holds one value: anything bigger is a mistake
@@ -21,7 +19,7 @@ class SecretFileError(ValueError):
     """A credential file that is refused; the message names the reference."""
 
 
-def read_secret_file(path: Path, what: str) -> str:
+def read_secret_file(path: str, what: str) -> str:
     """A regular file's text, at most SECRET_FILE_MAX bytes.
 
     Opened non-blocking, so a FIFO cannot hang the run, and checked with

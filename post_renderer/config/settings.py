@@ -1,10 +1,7 @@
 """The registry settings beside the rules: `credentials`, `pullSecret` and
 `allow`, from a rules file, a pack values file or a functionConfig."""
 
-from __future__ import annotations
-
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any, NamedTuple
 
 from .allow import AllowList
@@ -23,7 +20,7 @@ class RegistrySettings(NamedTuple):
     pull_secret: str | None = None
     allow: AllowList = AllowList()
 
-    def __add__(self, later: RegistrySettings) -> RegistrySettings:  # type: ignore[override]
+    def __add__(self, later: "RegistrySettings") -> "RegistrySettings":  # type: ignore[override]
         """A later source's credentials or pullSecret replace the earlier ones
         (one kind of pull secret per run); allow-lists add up."""
         credentials, pull_secret = self.credentials, self.pull_secret
@@ -48,10 +45,12 @@ def _allow_values(value: Any, what: str) -> tuple[str, ...]:
 
 
 def settings_from_section(
-    section: Mapping[str, Any] | None, where: str, base_dir: Path, environ: Mapping[str, str],
+    section: Mapping[str, Any] | None, where: str, base_dir: str, environ: Mapping[str, str],
     *, resolve_credentials: bool = True,
 ) -> RegistrySettings:
-    """The registry settings of one mapping; `where` prefixes its key paths."""
+    """The registry settings of one mapping; `where` prefixes its key paths,
+    and relative file references are read from `base_dir` ("": the working
+    directory)."""
     if section is None:
         return RegistrySettings()
     try:
@@ -87,5 +86,5 @@ def narrowing_allow(section: Mapping[str, Any] | None, where: str,
     caller (`trust.narrowing_layer` refuses it), refused here again."""
     if pairs or any(key != ALLOW_KEY for key in section or {}):
         raise ConfigError(f"{where}an untrusted layer may only carry `{ALLOW_KEY}`")
-    return settings_from_section(section, where, Path("."), {},
+    return settings_from_section(section, where, "", {},
                                  resolve_credentials=False).allow

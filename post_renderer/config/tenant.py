@@ -20,10 +20,6 @@ from ..rewrite.reference import is_under
 from ..rewrite.rule import ALL
 from ..rewrite.rules import Rule, RuleSet
 
-# Set by the Argo CD plugin script from the Application's parameters; never by
-# the administrator, whose rules come from $REGISTRY_REWRITE_CONFIG/_RULES.
-ENV_TENANT_RULES = "REGISTRY_REWRITE_TENANT_RULES"
-
 
 def check_tenant_rules(
     admin_pairs: Sequence[tuple[str, str]], tenant_pairs: Sequence[tuple[str, str]]

@@ -1,11 +1,8 @@
 """Reading configuration text: files and YAML, with errors that name the
 place and never echo a value (a configuration may hold a password)."""
 
-from __future__ import annotations
-
 import re
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any, NamedTuple
 
 
@@ -40,7 +37,14 @@ class YAMLTextError(ConfigError):
 
 
 def load_yaml_text(text: str, origin: str) -> Any:
-    """Parse a small YAML document (configuration, not manifests)."""
+    """Parse a small YAML document (configuration, not manifests): through
+    the manifest reader when that reads it as ruamel's safe loader would
+    (`located`), else by that loader, whose errors are the ones reported."""
+    from .located import read_located
+
+    located = read_located(text)
+    if located is not None:
+        return located.value
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
@@ -59,7 +63,7 @@ def load_yaml_text(text: str, origin: str) -> Any:
 def load_config_file(path: str) -> Any:
     """The parsed YAML of a rules or pack values file."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = read_text(path)
     except (OSError, UnicodeDecodeError) as err:
         raise ConfigError(f"{path}: cannot read configuration: {_os_reason(err)}") from None
     return load_yaml_text(text, path)
@@ -73,7 +77,7 @@ def block_start(path: str, keys: Sequence[str]) -> tuple[int, int] | None:
     from ..yaml.tree import LocateError, Scalar, locate
 
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = read_text(path)
         node: Any = locate(text).root
     except (OSError, UnicodeDecodeError, LocateError):
         return None
@@ -84,6 +88,14 @@ def block_start(path: str, keys: Sequence[str]) -> tuple[int, int] | None:
     first = node.line + 1  # the line after the `|` indicator
     content = [line for line in text.splitlines()[first:] if line.strip()]
     return first, (len(content[0]) - len(content[0].lstrip(" ")) if content else 0)
+
+
+def read_text(path: str) -> str:
+    """A file's UTF-8 text, newlines universal (as `Path.read_text` reads it;
+    pathlib, with urllib.parse and ipaddress behind it, is not worth its
+    import at every start for one read)."""
+    with open(path, encoding="utf-8") as handle:
+        return handle.read()
 
 
 def type_name(value: Any) -> str:
@@ -124,9 +136,10 @@ def _problems(err: Exception, text: str) -> list[Problem]:
     return problems or [Problem("invalid YAML")]
 
 
-# A token name the parser quotes itself (`'<block end>'`, `':'`), or any other quote.
-_QUOTED_TOKEN_OR_QUOTE = re.compile(r"""'(?:<[a-z ]+>|[,\[\]{}:?-])'|['"`]""")
-_DUPLICATE_KEY = re.compile(r"""(found duplicate key "[^"']*")""")
+# A token name the parser quotes itself (`'<block end>'`, `':'`), or any other
+# quote.  Compiled at the first error only.
+_QUOTED_TOKEN_OR_QUOTE = r"""'(?:<[a-z ]+>|[,\[\]{}:?-])'|['"`]"""
+_DUPLICATE_KEY = r"""(found duplicate key "[^"']*")"""
 
 
 def _without_quotes(text: str) -> str:
@@ -137,10 +150,10 @@ def _without_quotes(text: str) -> str:
     tag would defeat matching pairs, so the text is cut at the first quote
     that is not a token name.
     """
-    duplicate = _DUPLICATE_KEY.match(text)
+    duplicate = re.match(_DUPLICATE_KEY, text)
     if duplicate:  # the key is worth naming; its values are not
         return duplicate.group(1)
-    for match in _QUOTED_TOKEN_OR_QUOTE.finditer(text):
+    for match in re.finditer(_QUOTED_TOKEN_OR_QUOTE, text):
         if len(match.group()) == 1:
             return text[:match.start()].rstrip() + " (…)"
     return text

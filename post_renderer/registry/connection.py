@@ -7,10 +7,8 @@ the connection to a public source.  They come from the configuration's
 engine, the printed copy commands, the login file) reads them from here.
 """
 
-from __future__ import annotations
-
+import os
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any, NamedTuple
 
 from ..config.schema import REGISTRY
@@ -43,7 +41,7 @@ class Connections(NamedTuple):
     def for_host(self, host: str) -> Connection:
         return self.by_host.get(host.lower(), Connection())
 
-    def merged(self, other: Connections) -> Connections:
+    def merged(self, other: "Connections") -> "Connections":
         """`other` wins per host, key by key where it sets one."""
         merged = dict(self.by_host)
         for host, conn in other.by_host.items():
@@ -69,7 +67,7 @@ def registry_host(text: str, what: str) -> str:
     return host
 
 
-def parse_registries(value: Any, origin: str, base_dir: Path) -> Connections:
+def parse_registries(value: Any, origin: str, base_dir: str) -> Connections:
     """The `registries` mapping: `HOST: {plainHTTP, skipTLSVerify, caFile}`.
 
     A relative caFile is relative to the configuration file, like credentials'
@@ -104,15 +102,15 @@ def parse_registries(value: Any, origin: str, base_dir: Path) -> Connections:
     return Connections(result)
 
 
-def check_ca_file(value: Any, what: str, base_dir: Path) -> str:
+def check_ca_file(value: Any, what: str, base_dir: str) -> str:
+    """The CA file's absolute, resolved path; a relative one is read from
+    `base_dir` ("": the working directory)."""
     if not isinstance(value, str) or not value:
         raise ConnectionSettingsError(f"{what}: must be a path to a PEM CA file")
-    path = Path(value)
-    if not path.is_absolute():
-        path = base_dir / path
-    if not path.is_file():
+    path = os.path.join(base_dir, value)  # an absolute value stays itself
+    if not os.path.isfile(path):
         raise ConnectionSettingsError(f"{what}: file {value} does not exist")
-    return str(path.resolve())
+    return os.path.realpath(path)
 
 
 def connections_from_flags(
@@ -134,5 +132,5 @@ def connections_from_flags(
         if not sep or not path:
             raise ConnectionSettingsError(f"--ca-file {text!r}: expected HOST=PATH")
         update(registry_host(host, "--ca-file"),
-               ca_file=check_ca_file(path, f"--ca-file {host}", Path.cwd()))
+               ca_file=check_ca_file(path, f"--ca-file {host}", ""))
     return Connections(result)

@@ -6,8 +6,6 @@ and would let `gcr.io/foo` match `gcr.io/foobar`.  Parsing first, then matching
 normalized names on path-component boundaries, is what makes the rules exact.
 """
 
-from __future__ import annotations
-
 import re
 from typing import NamedTuple
 

@@ -5,8 +5,6 @@ A rule is built from what a user wrote (a key of `imageReplacementRules`, a
 matching compares normalized references and nothing else.
 """
 
-from __future__ import annotations
-
 import re
 from typing import NamedTuple
 

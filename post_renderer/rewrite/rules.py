@@ -13,8 +13,6 @@ so idempotence is enforced instead of assumed: a result that the rules would
 rewrite again is an error naming both rules.
 """
 
-from __future__ import annotations
-
 import re
 from collections.abc import Iterable, Iterator
 from typing import NamedTuple
@@ -67,12 +65,12 @@ class RuleSet:
         return f"RuleSet({list(self.ordered())!r})"
 
     @classmethod
-    def from_pairs(cls, pairs: list[tuple[str, str]]) -> RuleSet:
+    def from_pairs(cls, pairs: list[tuple[str, str]]) -> "RuleSet":
         """Build from (source, target) text pairs; raise ValueError naming the bad pair."""
         return cls.from_rules(make_rule(written, target) for written, target in pairs)
 
     @classmethod
-    def from_rules(cls, rules: Iterable[Rule]) -> RuleSet:
+    def from_rules(cls, rules: Iterable[Rule]) -> "RuleSet":
         """Order the rules by the precedence and check the pattern rules' examples.
 
         A later rule with the same kind, source and scope replaces an earlier one.

@@ -7,8 +7,6 @@ optional apiVersion or API group before the kind (`apps/Deployment`,
 group, so that one spelling means the same thing in both places.
 """
 
-from __future__ import annotations
-
 from collections.abc import Iterable
 from typing import NamedTuple
 
