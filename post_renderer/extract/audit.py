@@ -13,7 +13,7 @@ they are opaque to Kubernetes, and rewriting them is an extractor's decision.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from ..rewrite.reference import ReferenceError, parse_reference
@@ -46,15 +46,16 @@ def _is_reference(text: str) -> bool:
 
 
 def find_uncovered(
-    root: Any, covered: set[int], skip_values: frozenset[str]
+    found: Sequence[tuple[str, Any]], covered: set[int], skip_values: frozenset[str]
 ) -> Iterator[ImageField]:
-    """Image-like scalars whose start offset is not in `covered`.
+    """Image-like scalars of a document's resources (`resources`) whose start
+    offset is not in `covered`.
 
     Iterative, and each container node is visited once even when aliases
     share it, so an alias bomb or deep nesting costs time linear in the text.
     """
     visited: set[int] = set()
-    for prefix, resource in resources(root):
+    for prefix, resource in found:
         kind = resource.get("kind")  # may be any node, even a mapping (unhashable)
         opaque = isinstance(kind, str) and kind in OPAQUE_KINDS
         stack: list[tuple[Any, str, bool]] = [(resource, prefix, True)]

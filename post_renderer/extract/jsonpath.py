@@ -6,7 +6,6 @@ walks them, which keeps jsonpath-ng out of start-up.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from functools import cache
 from typing import Any
 
@@ -59,12 +58,12 @@ def render_path(path: Any) -> str:
     return "".join(parts).lstrip(".")
 
 
-def find(root: Any, expression: str, prefix: str) -> Iterator[tuple[str, Any]]:
+def find(root: Any, expression: str, prefix: str) -> list[tuple[str, Any]]:
     """(rendered path, value) of each match of `expression` under `root`."""
     steps = simple_steps(expression)
     if steps is not None:
-        for path, value in find_simple(root, steps):
-            yield join_path(prefix, path), value
-        return
-    for match in compile_path(expression).find(root):
-        yield join_path(prefix, render_path(match.full_path)), match.value
+        found = find_simple(root, steps)
+        # find_simple's paths are never empty: with no prefix, they are final
+        return [(join_path(prefix, path), value) for path, value in found] if prefix else found
+    return [(join_path(prefix, render_path(match.full_path)), match.value)
+            for match in compile_path(expression).find(root)]

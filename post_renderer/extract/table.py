@@ -4,7 +4,7 @@ images are.  The rows themselves are data (`extractors.yaml`, `rows`)."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from .exempt import FieldList, builtin_field_lists
 from .rows import BUILTIN_FILE, ContainerShape, Extractor, api_group, builtin_table_data
@@ -18,6 +18,8 @@ class ExtractorTable(NamedTuple):
     shape: ContainerShape
     never: tuple[FieldList, ...] = ()  # push targets: never rewritten, never audited
     notices: tuple[FieldList, ...] = ()  # fields to warn about, with advice
+    # What the walk works out once per (apiVersion, kind); None: not kept.
+    memo: dict[Any, Any] | None = None
 
     @classmethod
     def build(cls, rows: Sequence[Extractor], shape: ContainerShape,
@@ -26,7 +28,7 @@ class ExtractorTable(NamedTuple):
         by_kind: dict[str, list[Extractor]] = {}
         for row in rows:
             by_kind.setdefault(row.kind, []).append(row)
-        return cls({k: tuple(v) for k, v in by_kind.items()}, shape, never, notices)
+        return cls({k: tuple(v) for k, v in by_kind.items()}, shape, never, notices, {})
 
     def rows_for(self, api_version: str, kind: str) -> tuple[Extractor, ...]:
         rows = self.by_kind.get(kind, ())

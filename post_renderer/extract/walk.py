@@ -122,24 +122,6 @@ def container_images(container: Any, path: str, resource: Any, pod_spec: PodSpec
                                      pod_spec, span)
 
 
-def find_images(root: Any, table: ExtractorTable, prefix: str = "") -> Iterator[ImageField]:
-    """Every image of one resource (and of each item of a List); each field once."""
-    for path, resource in resources(root, prefix):
-        kind = resource.get("kind")
-        api_version = resource.get("apiVersion")
-        if not isinstance(kind, str) or not isinstance(api_version, str):
-            continue
-        seen: set[tuple[str, tuple[int, int] | None]] = set()
-        rows = [r for r in table.rows_for(api_version, kind) if name_matches(r.names, resource)]
-        places = tuple(_place(resource, p, path)
-                       for p in dict.fromkeys(p for r in rows for p in r.pull_secrets))
-        for field in _row_images(resource, table, rows, path):
-            key = (field.path, field.span)
-            if key not in seen:
-                seen.add(key)
-                yield field._replace(pull_secrets=places) if places else field
-
-
 def resources(root: Any, prefix: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
     """Each resource of a document: the document itself, or each item of a
     List, which is any object with an `items` list (Lists nest).
@@ -195,11 +177,71 @@ class _ContainerNamesFor:
         return self.scoped if isinstance(name, str) and self.is_scoped(name) else self.common
 
 
-def _row_images(root: Any, table: ExtractorTable, rows: Sequence[Extractor],
+class KindPlan(NamedTuple):
+    """The rows of one (apiVersion, kind), with each row's container names
+    matchers, worked out once per pair: a stream repeats a few kinds."""
+
+    rows: tuple[tuple[Extractor, _ContainerNamesFor], ...]
+    by_name: bool  # some row applies to some resource names only
+    places: tuple[str, ...]  # every row's pull-secret paths (when not by_name)
+
+
+PLANS_KEPT = 1024  # (apiVersion, kind) pairs remembered, each at most
+PLANNED_LENGTH = 256  # characters: hostile input cannot grow the memo
+
+
+def kind_plan(table: ExtractorTable, api_version: str, kind: str) -> KindPlan:
+    """The plan for a resource of this apiVersion and kind (memoized in the table)."""
+    key = ("walk", api_version, kind)
+    memo = table.memo
+    plan: KindPlan | None = None if memo is None else memo.get(key)
+    if plan is None:
+        rows = table.rows_for(api_version, kind)
+        plan = KindPlan(tuple((row, _ContainerNamesFor(table, row)) for row in rows),
+                        any(row.names for row in rows), _pull_secret_paths(rows))
+        if memo is not None and len(api_version) + len(kind) <= PLANNED_LENGTH:
+            if len(memo) >= PLANS_KEPT:
+                memo.clear()
+            memo[key] = plan
+    return plan
+
+
+def _pull_secret_paths(rows: Sequence[Extractor]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(p for row in rows for p in row.pull_secrets))
+
+
+def find_images(found: Sequence[tuple[str, Any]], table: ExtractorTable
+                ) -> Iterator[ImageField]:
+    """Every image of a document's resources (`resources`); each field once."""
+    for path, resource in found:
+        kind = resource.get("kind")
+        api_version = resource.get("apiVersion")
+        if not isinstance(kind, str) or not isinstance(api_version, str):
+            continue
+        plan = kind_plan(table, api_version, kind)
+        if not plan.rows:
+            continue
+        rows, paths = plan.rows, plan.places
+        if plan.by_name:
+            rows = tuple(r for r in rows if name_matches(r[0].names, resource))
+            paths = _pull_secret_paths([row for row, _ in rows])
+        places = tuple(_place(resource, p, path) for p in paths)
+        seen: set[tuple[str, tuple[int, int] | None]] = set()
+        for field in _row_images(resource, table, rows, path):
+            key = (field.path, field.span)
+            if key not in seen:
+                seen.add(key)
+                yield field._replace(pull_secrets=places) if places else field
+
+
+def _row_images(root: Any, table: ExtractorTable,
+                rows: Sequence[tuple[Extractor, _ContainerNamesFor]],
                 prefix: str) -> Iterator[ImageField]:
     shape = table.shape
-    for row in rows:
-        names_for = _ContainerNamesFor(table, row)
+    # A container already searched with the same names (another row of the
+    # kind reaching it) can only yield fields already yielded.
+    searched: set[tuple[str, ContainerNames]] = set()
+    for row, names_for in rows:
         for spec_expression in row.pod_specs:
             for spec_path, spec in find(root, spec_expression, prefix):
                 if not isinstance(spec, dict):
@@ -207,14 +249,19 @@ def _row_images(root: Any, table: ExtractorTable, rows: Sequence[Extractor],
                 pod_spec = PodSpec(spec, spec_path)
                 for expression in shape.pod_spec_containers:
                     for path, container in find(spec, expression, spec_path):
-                        yield from container_images(container, path, root, pod_spec,
-                                                    names_for(container))
+                        names = names_for(container)
+                        if (path, names) not in searched:
+                            searched.add((path, names))
+                            yield from container_images(container, path, root, pod_spec, names)
                 for expression in shape.pod_spec_paths:
                     for path, value in find(spec, expression, spec_path):
                         yield ImageField(path, value, root, pod_spec)
         for expression in row.containers:
             for path, container in find(root, expression, prefix):
-                yield from container_images(container, path, root, None, names_for(container))
+                names = names_for(container)
+                if (path, names) not in searched:
+                    searched.add((path, names))
+                    yield from container_images(container, path, root, None, names)
         for expression in row.paths:
             for path, value in find(root, expression, prefix):
                 yield ImageField(path, value, root, pulled=True)

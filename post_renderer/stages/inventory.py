@@ -33,21 +33,32 @@ class InventoryStage:
         self.under_target: set[Rule] = set()  # counts only while nothing was rewritten
         self.occurrences: list[Occurrence] = []
         self.upstream: set[str] = set()  # names no source rule rewrote, for typo hints
+        # What each note above adds depends only on its string, and adding it
+        # again changes nothing: a stream repeats a few images many times, so
+        # each string is parsed once (bounded: forgetting costs only time).
+        self.noted: set[tuple[int, str]] = set()
 
     def process(self, doc: Document) -> None:
+        noted = self.noted
         for occurrence in doc.occurrences:
             self.met = True
-            if occurrence.rule is not None:
-                self.used.add(occurrence.rule)
+            rule = occurrence.rule
+            if rule is not None:
+                self.used.add(rule)
             if occurrence.rewritten is not None:
                 self.rewrote = True
-                self._note_exclusions(occurrence.rewritten)
-            elif not self.rewrote:
+                if (_EXCLUSIONS, occurrence.rewritten) not in noted:
+                    self._note_exclusions(occurrence.rewritten)
+                    _remember(noted, (_EXCLUSIONS, occurrence.rewritten))
+            elif not self.rewrote and (_UNDER_TARGET, occurrence.original) not in noted:
                 self._note_under_target(occurrence.original)
-            if occurrence.rule is None or occurrence.rule == self.rules.all:
+                _remember(noted, (_UNDER_TARGET, occurrence.original))
+            if ((rule is None or rule == self.rules.all)
+                    and (_UPSTREAM, occurrence.original) not in noted):
                 name = _normalized_name(occurrence.original)
                 if name is not None:
                     self.upstream.add(name)
+                _remember(noted, (_UPSTREAM, occurrence.original))
         if self.keep:
             self.occurrences += doc.occurrences
 
@@ -94,6 +105,18 @@ class InventoryStage:
             return [rule for rule in candidates if rule not in self.used]
         return [rule for rule in candidates if rule.kind not in (EXACT, PATTERN)
                 and rule not in self.used | self.under_target]
+
+
+_EXCLUSIONS, _UNDER_TARGET, _UPSTREAM = range(3)
+NOTED_KEPT = 4096  # strings remembered as noted, each at most:
+NOTED_LENGTH = 512  # (a valid reference is shorter; longer ones are parsed anew)
+
+
+def _remember(noted: set[tuple[int, str]], key: tuple[int, str]) -> None:
+    if len(noted) >= NOTED_KEPT:
+        noted.clear()
+    if len(key[1]) <= NOTED_LENGTH:
+        noted.add(key)
 
 
 def unmatched_warnings(unmatched: Sequence[Rule], upstream: Iterable[str]) -> list[Diagnostic]:

@@ -63,10 +63,11 @@ class RewriteStage:
         located = doc.parse(spans=ctx.spans, quiet=audit_only)
         if located is None:
             return
-        never = self._listed_fields(doc, located.root)
+        found = list(resources(located.root))
+        never = self._listed_fields(doc, found)
         covered: set[int] = set(never)
         changes: dict[int, tuple[Scalar, list[tuple[int, int, str]]]] = {}
-        for image in find_images(located.root, ctx.table):
+        for image in find_images(found, ctx.table):
             if isinstance(image.value, Scalar):
                 if image.value.start in never:
                     continue
@@ -78,7 +79,7 @@ class RewriteStage:
                     "the repository here)"))
                 continue
             self._decide(doc, image, changes)
-        uncovered = find_uncovered(located.root, covered, ctx.table.shape.skip_values)
+        uncovered = find_uncovered(found, covered, ctx.table.shape.skip_values)
         for image in sorted(uncovered, key=lambda f: f.value.start):
             if image.note == DATA:
                 _gate_counts(doc, image)  # the application reads it, and pulls it
@@ -107,13 +108,13 @@ class RewriteStage:
     def finish(self, end: Any) -> None:
         """Nothing is left at the end of the stream."""
 
-    def _listed_fields(self, doc: Document, root: Any) -> set[int]:
+    def _listed_fields(self, doc: Document, found: list[tuple[str, Any]]) -> set[int]:
         """The scalars never to rewrite (push targets); each notice a warning."""
         never: set[int] = set()
         table = self.ctx.table
         if not (table.never or table.notices):
             return never
-        for prefix, resource in resources(root):
+        for prefix, resource in found:
             for _, value, _row in find_listed(resource, table.never, prefix):
                 if isinstance(value, Scalar):
                     never.add(value.start)
