@@ -195,3 +195,47 @@ def test_bad_user_extractors_are_usage_errors(tmp_path: Path, extractors: str, e
     [line] = stderr_lines(result)
     assert str(rules) in line and expected in line, line
     assert_no_traceback(result)
+
+
+GLOB_ROW = """imageReplacementRules:
+  "src.example.com": "dst.example.com"
+extractors:
+  - apiVersion: example.com/v1
+    kind: Runner
+    containers: [spec.runner]
+    args: ["x[ab]yz"]
+"""
+
+
+def test_a_flag_glob_with_a_bracket_finds_documents_without_the_bracket_text(
+        tmp_path: Path) -> None:
+    """The pre-parse test looks for a flag glob's literal text: for `x[ab]yz`
+    that is `x`, never `ab` (a class is not text every match contains)."""
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(GLOB_ROW)
+    doc = ("apiVersion: example.com/v1\nkind: Runner\nmetadata: {name: r}\n"
+           "spec:\n  runner:\n    args: [--xayz=src.example.com/app:1]\n")
+    result = run_cli(["-c", str(rules)], doc)
+    assert result.returncode == 0, result.stderr.decode()
+    assert result.stdout.decode() == doc.replace("src.example.com", "dst.example.com")
+
+
+@pytest.mark.parametrize("flag", [
+    "--destination=src.example.com/apps/web:latest",
+    '"--d\\x65stination=src.example.com/apps/web:latest"',
+    '"--destin\\u0061tion=src.example.com/apps/web:latest"',
+    '"--destina\\\n  tion=src.example.com/apps/web:latest"',
+])
+def test_a_push_target_flag_is_never_rewritten_however_it_is_spelled(flag: str) -> None:
+    """`--destination` (kaniko's push target) is left alone in any container,
+    also when an escape spells its name and the letters are not in the text."""
+    doc = ("apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Service\n"
+           "  metadata: {name: s}\n- apiVersion: batch/v1\n  kind: Job\n  metadata: {name: j}\n"
+           "  spec:\n    template:\n      spec:\n        containers:\n        - name: kaniko\n"
+           "          image: src.example.com/kaniko:1\n"
+           f"          args:\n          - {flag}\n")
+    result = run_cli(SRC, doc)
+    assert result.returncode == 0 and result.stderr == b"", result.stderr.decode()
+    out = result.stdout.decode()
+    assert "image: dst.example.com/kaniko:1" in out
+    assert out.count("src.example.com/apps/web:latest") == 1

@@ -15,12 +15,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from functools import cache
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..config.schema import FIELD_LIST
-from .glob import glob_matcher
+from ..yaml.toplevel import may_escape
+from .glob import glob_matcher, literal_run
 from .jsonpath import find
 from .rows import ExtractorError, api_group, builtin_document, name_matches, string_list
+
+if TYPE_CHECKING:
+    from .table import ExtractorTable
 
 
 class FieldList(NamedTuple):
@@ -84,23 +88,52 @@ def builtin_field_lists() -> tuple[tuple[FieldList, ...], tuple[FieldList, ...]]
             parse_field_list(data.get("notices", []), "notices", notice=True))
 
 
-def _applies(row: FieldList, resource: dict[str, Any]) -> bool:
-    kind, api_version = resource.get("kind"), resource.get("apiVersion")
+def _kind_applies(row: FieldList, kind: Any, api_version: Any) -> bool:
     if row.kind is not None and kind != row.kind:
         return False
-    if row.groups is not None and not (isinstance(api_version, str)
-                                       and api_group(api_version) in row.groups):
-        return False
-    return name_matches(row.names, resource)
+    return row.groups is None or (isinstance(api_version, str)
+                                  and api_group(api_version) in row.groups)
 
 
-def find_listed(resource: Any, rows: Sequence[FieldList],
-                prefix: str = "") -> Iterator[tuple[str, Any, FieldList]]:
-    """(path, scalar, row) for each listed field present in one resource."""
+def rows_for(table: ExtractorTable, resource: dict[str, Any]
+             ) -> tuple[tuple[FieldList, ...], tuple[FieldList, ...]]:
+    """The `neverRewrite` and `notices` rows whose kind and group fit the
+    resource (worked out once per pair; `find_listed` still checks names)."""
+    kind, api_version = resource.get("kind"), resource.get("apiVersion")
+
+    def make() -> tuple[tuple[FieldList, ...], tuple[FieldList, ...]]:
+        return (tuple(r for r in table.never if _kind_applies(r, kind, api_version)),
+                tuple(r for r in table.notices if _kind_applies(r, kind, api_version)))
+
+    if isinstance(kind, str) and isinstance(api_version, str):
+        return table.memoized(("listed", api_version, kind), make)
+    return make()
+
+
+def flags_may_be_in(table: ExtractorTable, data: bytes) -> bool:
+    """Could an `args` flag of a `neverRewrite` or `notices` row be in the
+    document `data`?
+
+    A flag's name is a string of the parsed document, and its letters are
+    in the text unless an escape or a tag spells them (the pre-parse test's
+    proof, `extract.sniff`): without its literal text there is none to find,
+    and the walk over every `args` list is skipped.
+    """
+    needles = table.memoized(("flags",), lambda: tuple(
+        literal_run(flag).encode() for row in (*table.never, *table.notices)
+        for flag in row.args))
+    return may_escape(data) or any(needle in data for needle in needles)
+
+
+def find_listed(resource: Any, rows: Sequence[FieldList], prefix: str = "", *,
+                flags: bool = True) -> Iterator[tuple[str, Any, FieldList]]:
+    """(path, scalar, row) for each listed field present in one resource;
+    `flags` False when `flags_may_be_in` proved no `args` flag is there."""
     if not isinstance(resource, dict):
         return
+    kind, api_version = resource.get("kind"), resource.get("apiVersion")
     for row in rows:
-        if not _applies(row, resource):
+        if not (_kind_applies(row, kind, api_version) and name_matches(row.names, resource)):
             continue
         for expression in row.paths:
             for path, value in find(resource, expression, prefix):
@@ -111,7 +144,7 @@ def find_listed(resource: Any, rows: Sequence[FieldList],
                 if (isinstance(entry, dict) and isinstance(entry.get("name"), str)
                         and is_named(entry["name"]) and "value" in entry):
                     yield f"{path}.value", entry["value"], row
-        if row.args:
+        if row.args and flags:
             yield from ((path, value, row) for path, value in _flag_values(resource, row.args))
 
 

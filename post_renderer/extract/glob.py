@@ -30,3 +30,11 @@ def glob_matcher(patterns: tuple[str, ...]) -> Matcher:
     return matches
 
 
+
+
+def literal_run(pattern: str) -> str:
+    """The longest run of characters that every name the glob matches
+    contains ('' when none is certain).  Only what comes before a `[` is
+    taken: where a bracket expression ends (`[]a]`, `[!]]`) decides which
+    of the characters after it are literal."""
+    return max(re.split(r"[*?]", pattern.split("[", 1)[0]), key=len)

@@ -34,6 +34,7 @@ from typing import Any
 
 from ..yaml.toplevel import ITEMS, UNREADABLE, may_escape, top_level
 from .exempt import FieldList
+from .glob import literal_run
 from .rows import Extractor
 from .table import ExtractorTable
 
@@ -46,7 +47,6 @@ _HAS_IMAGE_WORD = re.compile(r"[Mm][Aa][Gg][Ee]")
 # `^` anchor is); a first line is matched apart, with a newline put before it.
 _KIND_LINE = re.compile(rb"\nkind:[ \t]+(ConfigMap|Secret)[ \t]*(?:#[^\n]*)?\r?(?:\n|\Z)")
 _PLAIN_V1 = re.compile(rb"\napiVersion:[ \t]+v1[ \t]*(?:#[^\n]*)?\r?(?:\n|\Z)")
-_GLOB_LITERAL = re.compile(r"[^*?\[\]]+")
 _SIMPLE_FIELD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\[\*\])?")
 # Core kinds whose payload is data, not a description of what runs: neither the
 # audit nor this test looks for images in them.
@@ -117,8 +117,7 @@ def _glob_needle(pattern: str) -> tuple[bytes, ...]:
     """The longest literal run of a flag/env glob without `image` in it."""
     if _HAS_IMAGE_WORD.search(pattern):
         return ()
-    runs = _GLOB_LITERAL.findall(pattern)
-    return (max(runs, key=len).encode(),) if runs else (b"",)
+    return (literal_run(pattern).encode(),)
 
 
 def _path_needle(expression: str) -> tuple[bytes, ...]:
@@ -177,13 +176,8 @@ def _rows_may_apply(rows: Sequence[Extractor | FieldList], data: bytes) -> bool:
     """Could one of these rows apply?  A row that names its resources
     (`name:`) applies only where the name's literal text is in the bytes, so
     a row for one ConfigMap does not send every ConfigMap to the parser."""
-    return any(not row.names or any(_literal(name) in data for name in row.names)
+    return any(not row.names or any(literal_run(name).encode() in data for name in row.names)
                for row in rows)
-
-
-def _literal(pattern: str) -> bytes:
-    """The longest run of plain characters of a glob (`*-plugin-x` → `-plugin-x`)."""
-    return max(re.split(r"[*?]|\[[^\]]*\]", pattern), key=len).encode()
 
 
 # A top-level-looking `key: value` line whose key says image (`SIDECAR_IMAGE:`,

@@ -3,11 +3,15 @@ images are.  The rows themselves are data (`extractors.yaml`, `rows`)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any, NamedTuple
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, NamedTuple, TypeVar
 
 from .exempt import FieldList, builtin_field_lists
 from .rows import BUILTIN_FILE, ContainerShape, Extractor, api_group, builtin_table_data
+
+T = TypeVar("T")
+MEMO_KEPT = 1024
+MEMO_KEY_LENGTH = 256
 
 
 class ExtractorTable(NamedTuple):
@@ -29,6 +33,20 @@ class ExtractorTable(NamedTuple):
         for row in rows:
             by_kind.setdefault(row.kind, []).append(row)
         return cls({k: tuple(v) for k, v in by_kind.items()}, shape, never, notices, {})
+
+    def memoized(self, key: tuple[str, ...], make: Callable[[], T]) -> T:
+        """`make()`, kept under `key` (a tag and the strings it depends on):
+        a stream repeats a few kinds.  Bounded in entries and key length,
+        so that hostile input cannot grow it."""
+        memo = self.memo
+        if memo is None or sum(map(len, key)) > MEMO_KEY_LENGTH:
+            return make()
+        value = memo.get(key, memo)
+        if value is memo:
+            if len(memo) >= MEMO_KEPT:
+                memo.clear()
+            value = memo[key] = make()
+        return value  # type: ignore[no-any-return]
 
     def rows_for(self, api_version: str, kind: str) -> tuple[Extractor, ...]:
         rows = self.by_kind.get(kind, ())

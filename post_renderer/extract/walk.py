@@ -186,24 +186,14 @@ class KindPlan(NamedTuple):
     places: tuple[str, ...]  # every row's pull-secret paths (when not by_name)
 
 
-PLANS_KEPT = 1024  # (apiVersion, kind) pairs remembered, each at most
-PLANNED_LENGTH = 256  # characters: hostile input cannot grow the memo
-
-
 def kind_plan(table: ExtractorTable, api_version: str, kind: str) -> KindPlan:
     """The plan for a resource of this apiVersion and kind (memoized in the table)."""
-    key = ("walk", api_version, kind)
-    memo = table.memo
-    plan: KindPlan | None = None if memo is None else memo.get(key)
-    if plan is None:
+    def make() -> KindPlan:
         rows = table.rows_for(api_version, kind)
-        plan = KindPlan(tuple((row, _ContainerNamesFor(table, row)) for row in rows),
+        return KindPlan(tuple((row, _ContainerNamesFor(table, row)) for row in rows),
                         any(row.names for row in rows), _pull_secret_paths(rows))
-        if memo is not None and len(api_version) + len(kind) <= PLANNED_LENGTH:
-            if len(memo) >= PLANS_KEPT:
-                memo.clear()
-            memo[key] = plan
-    return plan
+
+    return table.memoized(("walk", api_version, kind), make)
 
 
 def _pull_secret_paths(rows: Sequence[Extractor]) -> tuple[str, ...]:
