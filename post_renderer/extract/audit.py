@@ -45,6 +45,23 @@ def _is_reference(text: str) -> bool:
     return True
 
 
+# A node's path, rendered only for what is reported: the audit walks every
+# parsed node and reports almost none.  A rendered prefix, or (parent, step):
+# a key (str) or a list index (int).
+Where = Any
+
+
+def _render(where: Where) -> str:
+    steps: list[str | int] = []
+    while isinstance(where, tuple):
+        where, step = where
+        steps.append(step)
+    path: str = where
+    for step in reversed(steps):
+        path = f"{path}[{step}]" if isinstance(step, int) else _key_path(path, step)
+    return path
+
+
 def find_uncovered(
     found: Sequence[tuple[str, Any]], covered: set[int], skip_values: frozenset[str]
 ) -> Iterator[ImageField]:
@@ -58,47 +75,47 @@ def find_uncovered(
     for prefix, resource in found:
         kind = resource.get("kind")  # may be any node, even a mapping (unhashable)
         opaque = isinstance(kind, str) and kind in OPAQUE_KINDS
-        stack: list[tuple[Any, str, bool]] = [(resource, prefix, True)]
+        stack: list[tuple[Any, Where, bool]] = [(resource, prefix, True)]
         while stack:
-            node, path, top = stack.pop()
+            node, where, top = stack.pop()
             if id(node) in visited:
                 continue
             visited.add(id(node))
             if isinstance(node, list):
-                # Paths are only built for what is pushed or reported: most
-                # leaves are neither, and the audit walks every parsed node.
                 for i, item in enumerate(node):
                     if isinstance(item, (dict, list)):
-                        stack.append((item, f"{path}[{i}]", False))
-                    elif isinstance(item, Scalar):
+                        stack.append((item, (where, i), False))
+                    elif isinstance(item, Scalar) and item.startswith("-"):
                         match = _FLAG.match(item)
                         if (match and item.start not in covered
                                 and _is_reference(item[match.end():])):
-                            yield ImageField(f"{path}[{i}]", item, resource,
+                            yield ImageField(_render((where, i)), item, resource,
                                              span=(match.end(), len(item)))
                 continue
             if not isinstance(node, dict):
                 continue
-            name = node.get("name")
-            if (isinstance(name, str) and _IMAGE_WORD.search(name) and "value" in node
-                    and _candidate(node["value"], covered, skip_values)):
-                yield ImageField(join_path(path, "value"), node["value"], resource)
+            if "value" in node:
+                name = node.get("name")
+                if (isinstance(name, str) and _IMAGE_WORD.search(name)
+                        and _candidate(node["value"], covered, skip_values)):
+                    yield ImageField(join_path(_render(where), "value"), node["value"], resource)
             for key, value in node.items():
                 if top and opaque and key == "data" and kind == "ConfigMap":
-                    yield from _data_images(value, path, resource, covered, skip_values)
+                    yield from _data_images(value, _render(where), resource, covered,
+                                            skip_values)
                 if not isinstance(key, str) or (top and (key == "metadata" or
                                                          (opaque and key in _OPAQUE_KEYS))):
                     continue
                 image_key = key == "image" or key.endswith("Image")
                 if isinstance(value, (dict, list)):
-                    stack.append((value, _key_path(path, key), False))
+                    stack.append((value, (where, key), False))
                     # a split `{repository, tag}` image: its repository is the name
                     if (image_key and isinstance(value, dict)
                             and _candidate(value.get("repository"), covered, skip_values)):
-                        yield ImageField(_key_path(_key_path(path, key), "repository"),
+                        yield ImageField(_key_path(_render((where, key)), "repository"),
                                          value["repository"], resource)
                 elif image_key and _candidate(value, covered, skip_values):
-                    yield ImageField(_key_path(path, key), value, resource)
+                    yield ImageField(_render((where, key)), value, resource)
 
 
 def _data_images(data: Any, path: str, resource: Any, covered: set[int],

@@ -62,20 +62,27 @@ def find_simple(root: Any, steps: Steps) -> list[tuple[str, Any]]:
         found: list[tuple[str, Any]] = []
         seen: set[int] = set()
         for path, node in current:
-            if not isinstance(node, dict) or name not in node:
+            if not isinstance(node, dict):
                 continue
-            child = node[name]
+            child = node.get(name, _MISSING)
+            if child is _MISSING:
+                continue
             child_path = f"{path}.{name}" if path else name
             if not star:
                 found.append((child_path, child))
             elif isinstance(child, list) and id(child) not in seen:
                 seen.add(id(child))
-                found.extend((f"{child_path}[{i}]", item) for i, item in enumerate(child))
+                found += [(f"{child_path}[{i}]", item) for i, item in enumerate(child)]
         if not found:
             return found
-        current = [(path, node) for path, node in found
-                   if not isinstance(node, (dict, list)) or _first(seen, node)]
+        if star or len(found) > 1:  # one node met by a plain step is met once
+            found = [(path, node) for path, node in found
+                     if not isinstance(node, (dict, list)) or _first(seen, node)]
+        current = found
     return current
+
+
+_MISSING = object()
 
 
 def _first(seen: set[int], node: Any) -> bool:

@@ -138,10 +138,10 @@ class RewriteStage:
         value = image.value
         if value is None or (isinstance(value, Scalar) and value.is_null):
             return
-        label = resource_label(image.resource)
         if not isinstance(value, Scalar) or not value.is_string:
             doc.diagnostics.append(Diagnostic(
-                ctx.warning, "image is not a string; left unchanged", doc.index, label,
+                ctx.warning, "image is not a string; left unchanged", doc.index,
+                resource_label(image.resource),
                 image.path, line=doc.line + value.line if isinstance(value, Scalar) else None,
                 subject=image.resource))
             return
@@ -149,7 +149,7 @@ class RewriteStage:
         if value.style == BINARY_STYLE:  # no edit can keep what Kubernetes reads
             doc.diagnostics.append(Diagnostic(
                 "error", f"image tagged !!binary (Kubernetes reads {reference!r}): write it "
-                "as a plain string", doc.index, label, image.path,
+                "as a plain string", doc.index, resource_label(image.resource), image.path,
                 line=doc.line + value.line, subject=image.resource))
             return
         if reference in ctx.table.shape.skip_values:
@@ -180,13 +180,14 @@ class RewriteStage:
             severity = "error" if decision.is_error else ctx.warning
             suffix = "" if decision.is_error else "; left unchanged"
             doc.diagnostics.append(Diagnostic(
-                severity, f"{reference!r}: {decision.message}{suffix}", doc.index, label,
-                image.path, line=doc.line + value.line, subject=image.resource))
+                severity, f"{reference!r}: {decision.message}{suffix}", doc.index,
+                resource_label(image.resource), image.path, line=doc.line + value.line,
+                subject=image.resource))
         pod_spec = image.pod_spec if image.pulled else None
         doc.occurrences.append(Occurrence(
             doc.index, image.resource, image.path, reference, rewritten, rule,
             pod_spec.node if pod_spec else None, pod_spec.path if pod_spec else "",
-            pulled=image.pulled, places=image.pull_secrets, line=_line(doc, value)))
+            image.pulled, image.pull_secrets, doc.line + value.line))
 
 
 def _line(doc: Document, value: Any) -> int | None:
