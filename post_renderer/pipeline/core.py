@@ -8,6 +8,7 @@ routes (filter, `images`, KRM function) differ only in reader and writer.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable, Sequence
 from typing import Protocol
 
@@ -47,12 +48,16 @@ class Pipeline:
         """Run to the end of the stream; `end` may already hold diagnostics
         about the run itself (a bad functionConfig)."""
         end = End() if end is None else end
-        for doc in self.reader:
-            self.process(doc)
-            self.writer.write(doc)
-        for stage in self.stages:
-            stage.finish(end)
-        self.writer.finish(end)
+        collector = Collector()
+        with collector:
+            for doc in self.reader:
+                self.process(doc)
+                self.writer.write(doc)
+                del doc  # the next document is read without this one held
+                collector.between_documents()
+            for stage in self.stages:
+                stage.finish(end)
+            self.writer.finish(end)
         return end
 
     def process(self, doc: Document) -> None:
@@ -67,3 +72,36 @@ class Pipeline:
             doc.diagnostics = [Diagnostic(
                 "error", f"internal error: {type(err).__name__}: {err}", doc.index,
                 line=doc.line)]
+
+
+class Collector:
+    """The cyclic garbage collector, run between documents instead of during them.
+
+    A document's tree holds no reference cycle of ours, so refcounting frees
+    it; but the collector, left on, walks a large document's whole tree again
+    and again while the stages allocate (about 40 % of the CPU of one 20 MB
+    Deployment).  So it is off while the pipeline runs and collects at a
+    document boundary once the objects kept since the last collection reach
+    a budget that grows with what survives (linear time, like CPython's own
+    rule); cycles that hostile input builds (aliases) are freed there.
+    """
+
+    MIN_BUDGET = 100_000  # net objects kept since the last collection (~10 MB)
+
+    def __init__(self) -> None:
+        self.budget = self.MIN_BUDGET
+        self.collecting = False
+
+    def __enter__(self) -> Collector:
+        self.collecting = gc.isenabled()
+        gc.disable()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self.collecting:
+            gc.enable()
+
+    def between_documents(self) -> None:
+        if self.collecting and gc.get_count()[0] >= self.budget:
+            gc.collect()
+            self.budget = max(self.MIN_BUDGET, len(gc.get_objects()) // 2)
