@@ -29,12 +29,12 @@ _FLAG = re.compile(r"--?[A-Za-z0-9-]*[Ii][Mm][Aa][Gg][Ee][A-Za-z0-9-]*=(?=.)")
 # ASCII case only (str.upper() maps `ı` to `I`): the pre-parse test must be
 # able to see every name this matches in the raw bytes.
 _IMAGE_WORD = re.compile(r"[Ii][Mm][Aa][Gg][Ee]")
-_SIMPLE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+_SIMPLE_KEY = r"[A-Za-z0-9_-]+"  # only for what is reported: compiled on first use
 _OPAQUE_KEYS = frozenset({"data", "binaryData", "stringData"})
 
 
 def _key_path(parent: str, key: str) -> str:
-    return join_path(parent, key if _SIMPLE_KEY.fullmatch(key) else f"['{key}']")
+    return join_path(parent, key if re.fullmatch(_SIMPLE_KEY, key) else f"['{key}']")
 
 
 def _is_reference(text: str) -> bool:

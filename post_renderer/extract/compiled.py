@@ -15,8 +15,8 @@ module (a test fails meanwhile).
 
 from __future__ import annotations
 
-import zlib
-from typing import Any, NamedTuple
+import binascii
+from typing import Any
 
 from .exempt import FieldList
 from .rows import ContainerShape, Extractor
@@ -28,16 +28,16 @@ HEADER = ('"""The built-in extractor table, generated from extractors.yaml by\n'
           "from .rows import ContainerShape, Extractor\n")
 
 
-class BuiltinTable(NamedTuple):
-    rows: tuple[Extractor, ...]
-    shape: ContainerShape
-    never: tuple[FieldList, ...]
-    notices: tuple[FieldList, ...]
+# (rows, shape, neverRewrite, notices): a plain tuple, no class to build
+# at start-up.
+BuiltinTable = tuple[tuple[Extractor, ...], ContainerShape, tuple[FieldList, ...],
+                     tuple[FieldList, ...]]
 
 
 def fingerprint(source: bytes) -> tuple[int, int]:
     """What identifies the YAML a module was generated from: size, CRC-32."""
-    return len(source), zlib.crc32(source)
+    # binascii's CRC-32 is zlib's; binascii is loaded already (base64), zlib is not
+    return len(source), binascii.crc32(source)
 
 
 def load(source: bytes) -> BuiltinTable | None:
@@ -49,7 +49,7 @@ def load(source: bytes) -> BuiltinTable | None:
     module: Any = builtin
     if (module.SOURCE_SIZE, module.SOURCE_CRC) != fingerprint(source):
         return None
-    return BuiltinTable(module.ROWS, module.SHAPE, module.NEVER, module.NOTICES)
+    return module.ROWS, module.SHAPE, module.NEVER, module.NOTICES
 
 
 def _literal(value: Any) -> str:
@@ -64,10 +64,10 @@ def _literal(value: Any) -> str:
 def render(table: BuiltinTable, source: bytes) -> str:
     """The text of `builtin.py` for the table read from `source`."""
     size, crc = fingerprint(source)
+    rows, shape, never, notices = table
     lines = [HEADER, f"SOURCE_SIZE = {size}", f"SOURCE_CRC = {crc:#010x}",
-             f"SHAPE = {_literal(table.shape)}"]
-    for name, items in (("ROWS", table.rows), ("NEVER", table.never),
-                        ("NOTICES", table.notices)):
+             f"SHAPE = {_literal(shape)}"]
+    for name, items in (("ROWS", rows), ("NEVER", never), ("NOTICES", notices)):
         # one row a line: a diff of the YAML is a diff of lines here
         lines += [f"{name} = (", *(f"    {_literal(item)}," for item in items), ")"]
     return "\n".join(lines) + "\n"
@@ -80,7 +80,7 @@ def read_yaml() -> BuiltinTable:
 
     rows, shape = builtin_table_data()
     never, notices = builtin_field_lists()
-    return BuiltinTable(rows, shape, never, notices)
+    return rows, shape, never, notices
 
 
 def regenerate() -> str:

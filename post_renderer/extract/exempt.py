@@ -15,16 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from functools import cache
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 from ..config.schema import FIELD_LIST
-from ..yaml.toplevel import may_escape
-from .glob import glob_matcher, literal_run
+from .glob import glob_matcher
 from .jsonpath import find
 from .rows import ExtractorError, api_group, builtin_document, name_matches, string_list
-
-if TYPE_CHECKING:
-    from .table import ExtractorTable
 
 
 class FieldList(NamedTuple):
@@ -88,52 +84,22 @@ def builtin_field_lists() -> tuple[tuple[FieldList, ...], tuple[FieldList, ...]]
             parse_field_list(data.get("notices", []), "notices", notice=True))
 
 
-def _kind_applies(row: FieldList, kind: Any, api_version: Any) -> bool:
+def kind_applies(row: FieldList, kind: Any, api_version: Any) -> bool:
     if row.kind is not None and kind != row.kind:
         return False
     return row.groups is None or (isinstance(api_version, str)
                                   and api_group(api_version) in row.groups)
 
 
-def rows_for(table: ExtractorTable, resource: dict[str, Any]
-             ) -> tuple[tuple[FieldList, ...], tuple[FieldList, ...]]:
-    """The `neverRewrite` and `notices` rows whose kind and group fit the
-    resource (worked out once per pair; `find_listed` still checks names)."""
-    kind, api_version = resource.get("kind"), resource.get("apiVersion")
-
-    def make() -> tuple[tuple[FieldList, ...], tuple[FieldList, ...]]:
-        return (tuple(r for r in table.never if _kind_applies(r, kind, api_version)),
-                tuple(r for r in table.notices if _kind_applies(r, kind, api_version)))
-
-    if isinstance(kind, str) and isinstance(api_version, str):
-        return table.memoized(("listed", api_version, kind), make)
-    return make()
-
-
-def flags_may_be_in(table: ExtractorTable, data: bytes) -> bool:
-    """Could an `args` flag of a `neverRewrite` or `notices` row be in the
-    document `data`?
-
-    A flag's name is a string of the parsed document, and its letters are
-    in the text unless an escape or a tag spells them (the pre-parse test's
-    proof, `extract.sniff`): without its literal text there is none to find,
-    and the walk over every `args` list is skipped.
-    """
-    needles = table.memoized(("flags",), lambda: tuple(
-        literal_run(flag).encode() for row in (*table.never, *table.notices)
-        for flag in row.args))
-    return may_escape(data) or any(needle in data for needle in needles)
-
-
 def find_listed(resource: Any, rows: Sequence[FieldList], prefix: str = "", *,
                 flags: bool = True) -> Iterator[tuple[str, Any, FieldList]]:
     """(path, scalar, row) for each listed field present in one resource;
-    `flags` False when `flags_may_be_in` proved no `args` flag is there."""
+    `flags` False when no `args` flag can be there (`ExtractorTable.flags_may_be_in`)."""
     if not isinstance(resource, dict):
         return
     kind, api_version = resource.get("kind"), resource.get("apiVersion")
     for row in rows:
-        if not (_kind_applies(row, kind, api_version) and name_matches(row.names, resource)):
+        if not (kind_applies(row, kind, api_version) and name_matches(row.names, resource)):
             continue
         for expression in row.paths:
             for path, value in find(resource, expression, prefix):

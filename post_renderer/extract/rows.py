@@ -81,7 +81,7 @@ _PATTERN_KEYS = {"args": "args", "env": "env", "envMaps": "env_maps", "name": "n
 # Where the pods of a kind take pull secrets: a dotted path to the list (its
 # parent mapping must exist), e.g. `spec.imagePullSecrets`.
 _PULL_SECRET_KEY = "pullSecrets"
-_PULL_SECRET_PATH = re.compile(r"[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*")
+_PULL_SECRET_PATH = r"[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*"  # user rows: compiled on first use
 
 
 def parse_row(row: Any, origin: str, *, validate: bool) -> Extractor:
@@ -109,7 +109,7 @@ def parse_row(row: Any, origin: str, *, validate: bool) -> Extractor:
                     raise ExtractorError(f"{origin}: bad jsonpath {expression!r}: {reason}")
     pull_secrets = string_list(row.get(_PULL_SECRET_KEY), _PULL_SECRET_KEY, origin)
     for path in pull_secrets:
-        if not _PULL_SECRET_PATH.fullmatch(path) or "." not in path:
+        if not re.fullmatch(_PULL_SECRET_PATH, path) or "." not in path:
             raise ExtractorError(f"{origin}: {_PULL_SECRET_KEY}: {path!r} must be a dotted "
                                  "path to a list inside the resource, e.g. spec.imagePullSecrets")
     if fields["container_names"] and not (fields["containers"] or fields["pod_specs"]):

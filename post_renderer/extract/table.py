@@ -6,7 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple, TypeVar
 
-from .exempt import FieldList, builtin_field_lists
+from ..yaml.toplevel import may_escape
+from .exempt import FieldList, builtin_field_lists, kind_applies
+from .glob import literal_run
 from .rows import BUILTIN_FILE, ContainerShape, Extractor, api_group, builtin_table_data
 
 T = TypeVar("T")
@@ -47,6 +49,34 @@ class ExtractorTable(NamedTuple):
                 memo.clear()
             value = memo[key] = make()
         return value  # type: ignore[no-any-return]
+
+    def listed_for(self, resource: dict[str, Any]
+                   ) -> tuple[tuple[FieldList, ...], tuple[FieldList, ...]]:
+        """The `neverRewrite` and `notices` rows whose kind and group fit the
+        resource (worked out once per pair; `find_listed` checks names)."""
+        kind, api_version = resource.get("kind"), resource.get("apiVersion")
+
+        def make() -> tuple[tuple[FieldList, ...], tuple[FieldList, ...]]:
+            return (tuple(r for r in self.never if kind_applies(r, kind, api_version)),
+                    tuple(r for r in self.notices if kind_applies(r, kind, api_version)))
+
+        if isinstance(kind, str) and isinstance(api_version, str):
+            return self.memoized(("listed", api_version, kind), make)
+        return make()
+
+    def flags_may_be_in(self, data: bytes) -> bool:
+        """Could an `args` flag of a `neverRewrite` or `notices` row be in
+        the document `data`?
+
+        A flag's name is a string of the parsed document, and its letters
+        are in the text unless an escape or a tag spells them (the pre-parse
+        test's proof, `extract.sniff`): without its literal text there is
+        none to find, and the walk over every `args` list can be skipped.
+        """
+        needles = self.memoized(("flags",), lambda: tuple(
+            literal_run(flag).encode() for row in (*self.never, *self.notices)
+            for flag in row.args))
+        return may_escape(data) or any(needle in data for needle in needles)
 
     def rows_for(self, api_version: str, kind: str) -> tuple[Extractor, ...]:
         rows = self.by_kind.get(kind, ())

@@ -54,13 +54,13 @@ class ImageField(NamedTuple):
 
 TAG_ONLY = "tag-only"
 # One `key=REF` entry of an image map; entries are separated by white space.
-_MAP_ENTRY = re.compile(r"[^\s=]+=([^\s=]+)")
+_MAP_ENTRY = r"[^\s=]+=([^\s=]+)"  # compiled on first use: few kinds have maps
 
 
 def map_references(text: str) -> Iterator[tuple[int, int]]:
     """The spans of the references in a `version=REF` map (Strimzi's
     STRIMZI_KAFKA_IMAGES: one entry a line, or several on one line)."""
-    for match in _MAP_ENTRY.finditer(text):
+    for match in re.finditer(_MAP_ENTRY, text):
         yield match.span(1)
 
 
@@ -177,21 +177,19 @@ class _ContainerNamesFor:
         return self.scoped if isinstance(name, str) and self.is_scoped(name) else self.common
 
 
-class KindPlan(NamedTuple):
-    """The rows of one (apiVersion, kind), with each row's container names
-    matchers, worked out once per pair: a stream repeats a few kinds."""
-
-    rows: tuple[tuple[Extractor, _ContainerNamesFor], ...]
-    by_name: bool  # some row applies to some resource names only
-    places: tuple[str, ...]  # every row's pull-secret paths (when not by_name)
+# The rows of one (apiVersion, kind) with each row's container names
+# matchers; whether some row applies to some resource names only; every
+# row's pull-secret paths.  A plain tuple: no class to build at start-up.
+KindPlan = tuple[tuple[tuple["Extractor", "_ContainerNamesFor"], ...], bool, tuple[str, ...]]
 
 
 def kind_plan(table: ExtractorTable, api_version: str, kind: str) -> KindPlan:
-    """The plan for a resource of this apiVersion and kind (memoized in the table)."""
+    """The plan for a resource of this apiVersion and kind, worked out once
+    per pair (memoized in the table): a stream repeats a few kinds."""
     def make() -> KindPlan:
         rows = table.rows_for(api_version, kind)
-        return KindPlan(tuple((row, _ContainerNamesFor(table, row)) for row in rows),
-                        any(row.names for row in rows), _pull_secret_paths(rows))
+        return (tuple((row, _ContainerNamesFor(table, row)) for row in rows),
+                any(row.names for row in rows), _pull_secret_paths(rows))
 
     return table.memoized(("walk", api_version, kind), make)
 
@@ -208,11 +206,10 @@ def find_images(found: Sequence[tuple[str, Any]], table: ExtractorTable
         api_version = resource.get("apiVersion")
         if not isinstance(kind, str) or not isinstance(api_version, str):
             continue
-        plan = kind_plan(table, api_version, kind)
-        if not plan.rows:
+        rows, by_name, paths = kind_plan(table, api_version, kind)
+        if not rows:
             continue
-        rows, paths = plan.rows, plan.places
-        if plan.by_name:
+        if by_name:
             rows = tuple(r for r in rows if name_matches(r[0].names, resource))
             paths = _pull_secret_paths([row for row, _ in rows])
         places = tuple(_place(resource, p, path) for p in paths)

@@ -11,8 +11,7 @@ from typing import Any, NamedTuple
 
 from ..diagnostics import Diagnostic
 from ..extract.audit import DATA, find_uncovered, resources
-from ..extract.exempt import find_listed, flags_may_be_in
-from ..extract.exempt import rows_for as listed_rows
+from ..extract.exempt import find_listed
 from ..extract.rows import api_group
 from ..extract.sniff import config_map_may_hold_images, may_hold_images
 from ..extract.table import ExtractorTable
@@ -117,9 +116,9 @@ class RewriteStage:
             return never
         flags: bool | None = None  # could a listed flag be in the text? (asked once)
         for prefix, resource in found:
-            never_rows, notice_rows = listed_rows(table, resource)
+            never_rows, notice_rows = table.listed_for(resource)
             if flags is None and any(row.args for row in (*never_rows, *notice_rows)):
-                flags = flags_may_be_in(table, doc.data)
+                flags = table.flags_may_be_in(doc.data)
             for _, value, _row in find_listed(resource, never_rows, prefix, flags=bool(flags)):
                 if isinstance(value, Scalar):
                     never.add(value.start)

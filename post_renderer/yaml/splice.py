@@ -15,8 +15,9 @@ from typing import NamedTuple
 
 from .tree import Scalar
 
-_PLAIN_SAFE = re.compile(r"[A-Za-z0-9_./@\[\]-][A-Za-z0-9_./:@\[\]=+ -]*")
-_PLAIN_NAME = re.compile(r"[a-z0-9][a-z0-9.-]*")
+# Compiled on first use (re's cache): most runs render no scalar afresh.
+_PLAIN_SAFE = r"[A-Za-z0-9_./@\[\]-][A-Za-z0-9_./:@\[\]=+ -]*"
+_PLAIN_NAME = r"[a-z0-9][a-z0-9.-]*"
 
 
 class Edit(NamedTuple):
@@ -43,7 +44,7 @@ def render_scalar(raw: str, style: str, old: str, new: str, pieces: Pieces = ())
         return in_place
     if style == "'" and "\n" not in new:
         return "'" + new.replace("'", "''") + "'"
-    if style == "" and _PLAIN_SAFE.fullmatch(new) and not new.endswith(" "):
+    if style == "" and re.fullmatch(_PLAIN_SAFE, new) and not new.endswith(" "):
         return new
     return '"' + new.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
@@ -127,7 +128,7 @@ def json_string(value: str) -> str:
 def yaml_string(value: str) -> str:
     """A string as YAML: plain when that reads back as the same string,
     double-quoted otherwise (`"123"`, `"true"` and `"null"` must stay strings)."""
-    if _PLAIN_NAME.fullmatch(value) and Scalar(value, 0, 0, "", 0).is_string:
+    if re.fullmatch(_PLAIN_NAME, value) and Scalar(value, 0, 0, "", 0).is_string:
         return value
     return json_string(value)
 
