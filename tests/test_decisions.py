@@ -36,3 +36,28 @@ def test_the_decisions_kept_are_bounded_in_number_and_length() -> None:
     long_name = "a" * DECIDED_LENGTH + ":v1"
     run(stage, long_name)
     assert long_name not in stage.decisions
+
+
+DIGEST = "sha256:" + "ab" * 32
+
+
+def test_references_differing_only_in_case_tag_or_digest_are_decided_apart() -> None:
+    """The cache is keyed by the exact reference: a hit for one spelling must
+    never answer for another."""
+    stage = RewriteStage(Context(RULES, build_table()))
+    hub = "mirror.example.com/hub/library/"
+    expected = {
+        "nginx:1.25": hub + "nginx:1.25",
+        "nginx:1.26": hub + "nginx:1.26",
+        f"nginx@{DIGEST}": f"{hub}nginx@{DIGEST}",
+        f"nginx:1.25@{DIGEST}": f"{hub}nginx:1.25@{DIGEST}",
+        "docker.io/library/nginx:1.25": hub + "nginx:1.25",
+        "NGINX:1.25": "NGINX:1.25",  # not a valid reference: left as it is, with an error
+    }
+    for _ in range(2):  # the second round is answered from the cache
+        for image, rewritten in expected.items():
+            doc = Document(0, 1, pod(image))
+            stage.process(doc)
+            assert doc.output() == pod(rewritten), image
+            assert bool(doc.diagnostics) == (image == "NGINX:1.25"), image
+    assert sorted(stage.decisions) == sorted(expected)
