@@ -137,5 +137,6 @@ _DATA_IMAGE_KEY_ENDINGS = ("image", "image_name", "imagename")
 
 
 def _candidate(value: Any, covered: set[int], skip_values: frozenset[str]) -> bool:
-    return (isinstance(value, Scalar) and value.is_string and value.start not in covered
+    # covered first: it is a set lookup, and most image keys are covered
+    return (isinstance(value, Scalar) and value.start not in covered and value.is_string
             and str(value) not in skip_values and _is_reference(value))
