@@ -57,6 +57,8 @@ def find_simple(root: Any, steps: Steps) -> list[tuple[str, Any]]:
     its first path: `[*]` over lists of aliases would otherwise multiply at
     each step, exponential in the nesting of an alias bomb.
     """
+    if steps and (not isinstance(root, dict) or steps[0][0] not in root):
+        return []  # the usual answer (no `initContainers`), before any list is built
     current: list[tuple[str, Any]] = [("", root)]
     for name, star in steps:
         found: list[tuple[str, Any]] = []
