@@ -11,6 +11,7 @@ of corpus documents.
 
 from __future__ import annotations
 
+import json
 import random
 import subprocess
 import sys
@@ -133,6 +134,36 @@ def test_the_subset_is_taken() -> None:
     taken += ["a:\n  g\n\n  h\n", "a: 'b  \n   c  '\nd: e\n", "a: |-\n\n\nb: c\n"]
     refused = ["a: b\na: c\n", "a:\tb\n", "a: b\r\n", "a: &x b\nc: *x\n", "a: >\n  x\n"]
     assert not any(check(text) for text in refused)
+
+
+# A run of spaces (`{s}`) that a pattern could split many ways, then what no
+# pattern takes there: each split retried would cost the run's square.
+SPACE_RUNS = [
+    "{s}&\n", "a:{s}&x b\n", "x:\n-{s}&\n", "x:\n- a:{s}&\n", "x:\n- -{s}&\n",
+    "x: a\n{s}&b: c\n", "x: {s}!\n", "x: a{s}b: c\n", "x: a{s}#c{s}!\n", "x: 'a'{s}b\n",
+    "x: [{s}!]\n", "x: {{a:{s}!}}\n", "x: [a]{s}!\n", "x: [a,{s}b{s}!]\n",
+    "x: {{a: b{s}!}}\n", "x: [[a]{s}!]\n", "x: 'a\n{s}&b'\n", "x: a\n  b{s}:\n",
+    "x: |\n  a\n{s}!\n", "---{s}!\n", "--- {s}#c\n{s}!\n", "'a'{s}: b\n",
+]
+
+
+def test_a_run_of_spaces_costs_its_length() -> None:
+    """Every SPACE_RUNS text with a run of 200 000 spaces, in a child
+    process bounded in time: a quadratic pattern takes hours on these."""
+    child = ("import json, sys\n"
+             "from post_renderer.yaml.fast import read\n"
+             "for template in json.load(sys.stdin):\n"
+             "    for spans in (False, True):\n"
+             "        read(template.format(s=' ' * 200_000), spans)\n")
+    done = subprocess.run([sys.executable, "-c", child], input=json.dumps(SPACE_RUNS).encode(),
+                          capture_output=True, timeout=120)
+    assert done.returncode == 0, done.stderr.decode()
+
+
+@pytest.mark.parametrize("template", SPACE_RUNS)
+def test_a_run_of_spaces_reads_as_libyaml_reads_it(template: str) -> None:
+    for width in (0, 1, 2, 5):
+        check(template.format(s=" " * width))
 
 
 HOSTILE = {

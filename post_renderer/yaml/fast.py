@@ -37,28 +37,31 @@ MAX_DEPTH = 100
 _OUTSIDE_ASCII = re.compile("[^\n -~]")
 _OUTSIDE = "[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]"
 _COMPILED: dict[str, re.Pattern[str]] = {}
-_START = re.compile(r"---(?: +(?:#[^\n]*)?)?\n")
+# Possessive quantifiers throughout (`*+`, `++`, `?+`): no part of a line can
+# be read two ways, so a line the pattern cannot take fails where it fails,
+# without retrying every split of a run of spaces (a cost of its square).
+_START = re.compile(r"---(?: ++(?:#[^\n]*+)?+)?+\n")
 _KEY = (r"""([A-Za-z0-9_./][A-Za-z0-9_./-]{0,999}+|"[^"\\\n]{0,998}+"|'(?:[^'\n]|''){0,998}+')"""
-        r":(?: +|(?=\n))")
+        r":(?: ++|(?=\n))")
 # A plain scalar on one line in block context: no indicator first (`-x` is
 # plain), no `: ` or final `:` (a key), no ` #` (a comment), no trailing space.
 _PLAIN = (r"""(?:[^-?:,\[\]{}#&*!|>'"%@` \n]|[-?:](?=[^ \n]))"""
           r"(?:[^ :\n]++|:(?=[^ \n])| ++(?=[^ #\n]))*+")
-_COMMENT = r" *(?:(?<![^ \n])#[^\n]*)?\n"
+_COMMENT = r" *+(?:(?<![^ \n])#[^\n]*+)?+\n"
 _LINE = re.compile(
-    r"(?:( *)"                           # 1 indentation
-    r"((?:-(?: +|(?=\n)))+)?"            # 2 sequence entries
-    r"(?:" + _KEY + r")?"                # 3 a key
+    r"(?:( *+)"                          # 1 indentation
+    r"((?:-(?: ++|(?=\n)))++)?+"         # 2 sequence entries
+    r"(?:" + _KEY + r")?+"               # 3 a key
     r"(?:(" + _PLAIN + r")"              # 4 a plain scalar
     r"|'((?:[^'\n]|'')*+)'"              # 5 a single-quoted one
     r'|"([^"\\\n]*+)"'                   # 6 a double-quoted one without escapes
     r"|(\|-?)"                           # 7 a literal block scalar's header
     r"|([\[{])"                          # 8 a flow collection (read by flow.py)
-    r"""|('(?:[^'\n]|'')*+|"[^"\\\n]*+)(?=\n))?"""  # 9 a quoted one that goes on
-    r"(?(8)[^\n]*\n|" + _COMMENT + r"))"
+    r"""|('(?:[^'\n]|'')*+|"[^"\\\n]*+)(?=\n))?+"""  # 9 a quoted one that goes on
+    r"(?(8)[^\n]*+\n|" + _COMMENT + r"))"
     # Any other line (no group matches): every line matches where it starts,
     # so the scan never searches, and a line it cannot take costs its length.
-    r"|[^\n]*\n"
+    r"|[^\n]*+\n"
 )
 _TAIL = re.compile(_COMMENT)
 

@@ -23,18 +23,18 @@ _FLOW_PLAIN = r"(?:[A-Za-z0-9_./=+~$()]|-(?=[A-Za-z0-9_./=+~$()-]))" \
               r"[A-Za-z0-9_./=+~$()-]*+(?: ++" + _WORD + r")*+"
 # Compiled on first use (nodes.matcher): only nested flow collections need it.
 _TOKEN = (
-    r" *(?:([\[\]{},])"                  # 1 punctuation
+    r" *+(?:([\[\]{},])"                 # 1 punctuation
     r"|(" + _FLOW_PLAIN + r")"           # 2 a plain scalar
-    r"|'((?:[^'\n]|'')*)'"               # 3 single-quoted
-    r'|"([^"\\\n]*)")'                   # 4 double-quoted without escapes
+    r"|'((?:[^'\n]|'')*+)'"              # 3 single-quoted
+    r'|"([^"\\\n]*+)")'                  # 4 double-quoted without escapes
     r"(:(?= ))?"                         # 5 a key's `:`
 )
-_SCALAR = r"""(?:(""" + _FLOW_PLAIN + r""")|'((?:[^'\n]|'')*)'|"([^"\\\n]*)")"""
+_SCALAR = r"""(?:(""" + _FLOW_PLAIN + r""")|'((?:[^'\n]|'')*+)'|"([^"\\\n]*+)")"""
 # The common shapes, one match per entry: `[a, "b"]`, `{cpu: 100m, memory: 64Mi}`.
 # Like _TOKEN, compiled on first use: many streams have no flow collection
 # but `{}` and `[]`, and compiling costs start-up.
-_SEQ_ENTRY = r" *" + _SCALAR + r" *([,\]])"
-_MAP_ENTRY = r" *" + _SCALAR + r": +" + _SCALAR + r" *([,}])"
+_SEQ_ENTRY = r" *+" + _SCALAR + r" *+([,\]])"
+_MAP_ENTRY = r" *+" + _SCALAR + r": ++" + _SCALAR + r" *+([,}])"
 # Frame states: what may come next.
 _FIRST, _AFTER, _NEXT, _VALUE = 0, 1, 2, 3
 

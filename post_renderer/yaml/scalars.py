@@ -15,13 +15,13 @@ from .nodes import Scalar, matcher
 # Deeper block scalar content is libyaml's (a pattern is compiled per depth).
 MAX_INDENT = 160
 _INDENT = re.compile(" *")
-_TAIL = re.compile(r" *(?:(?<![^ \n])#[^\n]*)?\n")
+_TAIL = re.compile(r" *+(?:(?<![^ \n])#[^\n]*+)?+\n")
 _BLOCK_ENDS: dict[int, re.Pattern[str]] = {}
 # A plain scalar's next line: any text but a comment, no `: ` or final `:`
 # (a key), no ` #` (a comment), no trailing space.
 # (Compiled on first use, by nodes.matcher: most documents need none.)
 _CONTINUATION = (r"((?:[^ #:\n]|:(?=[^ \n]))(?:[^ :\n]++|:(?=[^ \n])| ++(?=[^ #\n]))*+)"
-                 r" *\n")
+                 r" *+\n")
 # The rest of a quoted scalar's line, and its closing quote if it is there.
 _PIECES = {"'": r"((?:[^'\n]|'')*+)('?)", '"': r'([^"\\\n]*+)("?)'}
 
@@ -57,7 +57,7 @@ def literal(text: str, begin: int, at: int, clip: bool, owner: int,
         return None
     pattern = _BLOCK_ENDS.get(indent)
     if pattern is None:
-        pattern = _BLOCK_ENDS[indent] = re.compile(f"\\n {{0,{indent - 1}}}[^ \\n]")
+        pattern = _BLOCK_ENDS[indent] = re.compile(f"\\n {{0,{indent - 1}}}+[^ \\n]")
     found = pattern.search(text, begin - 1)
     stop = found.start() + 1 if found is not None else len(text)
     lines = text[begin:stop].split("\n")
