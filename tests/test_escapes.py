@@ -215,6 +215,18 @@ def test_content_after_a_document_end_marker_fails() -> None:
     assert result.returncode == 0, result.stderr.decode()
 
 
+def test_comment_lines_after_a_document_end_marker_cost_their_length() -> None:
+    """A CRLF comment line must be read one way only: were its `\\r` both
+    the comment's and the line break's, 60 such lines before the content
+    would take 2**60 tries."""
+    comments = b"# c\r\n" * 60
+    result = run_cli(["--all", "reg.local/"], FIRST + b"...\n" + comments + HIDDEN_POD)
+    assert result.returncode == 1
+    assert b"document 1, line 6: content after a `...` line" in result.stderr
+    result = run_cli(["--all", "reg.local/"], FIRST + b"...\n" + comments)
+    assert result.returncode == 0, result.stderr.decode()
+
+
 # --- the images subcommand: the same stream guards ------------------------------
 
 @pytest.mark.parametrize("redirect, message", [

@@ -17,9 +17,12 @@ from __future__ import annotations
 import re
 
 # A `---` line every consumer reads as a separator and nothing else.
-_CLEAN = re.compile(rb"---(?:[ \t]+(?:#[^\n]*)?)?\r?\n?")
+_CLEAN = re.compile(rb"---(?:[ \t]++(?:#[^\n]*+)?+)?+\r?\n?")
 _DASHES_AFTER_NEWLINE = re.compile(rb"\n---")
-_NOT_CONTENT = re.compile(rb"(?:[ \t]*(?:#[^\n]*|\.\.\.[ \t]*)?\r?(?:\n|\Z))*")
+# Blank, comment and `...` lines only.  Possessive: a comment's `\r` is taken
+# by `[^\n]*+`, never also by `\r?`; were a line readable two ways, a failing
+# match over many lines would try every combination (2**lines).
+_NOT_CONTENT = re.compile(rb"(?:[ \t]*+(?:#[^\n]*+|\.\.\.[ \t]*+)?+\r?(?:\n|\Z))*+")
 _BOM = b"\xef\xbb\xbf"
 
 
