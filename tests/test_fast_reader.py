@@ -200,6 +200,37 @@ def test_top_level_answers_as_from_libyaml_events() -> None:
     assert taken >= len(texts) // 2
 
 
+def _key(form: str, length: int) -> str:
+    """A key `length` characters long from its first character to its `:`."""
+    if form == "plain":
+        return "k" * length
+    if form == "single":  # `''` pairs: one character of value, two of key
+        return "'" + "''" * ((length - 2) // 2) + "k" * (length % 2) + "'"
+    # "wide": two bytes each in UTF-8, one character each for libyaml
+    return '"' + ("\u00e9" if form == "wide" else "k") * (length - 2) + '"'
+
+
+KEY_PLACES = {
+    "block": "{key}: v\n",
+    "under a dash": "a:\n- {key}: v\n",
+    "in a flow mapping": "a: {{{key}: v}}\n",
+    "after spaces in a flow mapping": "a: {{   {key}: v}}\n",
+    "in a nested flow mapping": "a: [b, {{c: [d], {key}: v}}]\n",
+}
+
+
+@pytest.mark.parametrize("place", KEY_PLACES)
+@pytest.mark.parametrize("form", ["plain", "single", "double", "wide"])
+def test_a_simple_key_ends_within_1024_characters(place: str, form: str) -> None:
+    """libyaml measures a simple key from its first character to its `:`,
+    in characters, whatever the quoting: 1024 is a key, 1025 an error."""
+    at_limit = KEY_PLACES[place].format(key=_key(form, 1024))
+    past = KEY_PLACES[place].format(key=_key(form, 1025))
+    assert len(_key(form, 1024)) == 1024 and len(_key(form, 1025)) == 1025
+    assert check(at_limit)
+    assert not check(past)
+
+
 # Generated documents: a tree rendered with random layout choices, then twisted.
 
 WORDS = st.from_regex(r"[a-z0-9][a-z0-9._/-]{0,5}", fullmatch=True)

@@ -22,7 +22,7 @@ import re
 from typing import Any
 
 from .flow import read_flow
-from .nodes import Located, NodeSpan, Scalar
+from .nodes import MAX_KEY, Located, NodeSpan, Scalar
 from .scalars import continued_plain, literal, quoted
 
 # Deeper than rendered manifests go; deeper documents are libyaml's (and the
@@ -41,7 +41,8 @@ _COMPILED: dict[str, re.Pattern[str]] = {}
 # be read two ways, so a line the pattern cannot take fails where it fails,
 # without retrying every split of a run of spaces (a cost of its square).
 _START = re.compile(r"---(?: ++(?:#[^\n]*+)?+)?+\n")
-_KEY = (r"""([A-Za-z0-9_./][A-Za-z0-9_./-]{0,999}+|"[^"\\\n]{0,998}+"|'(?:[^'\n]|''){0,998}+')"""
+# A key's length is checked by the reader (MAX_KEY): `''` is two characters.
+_KEY = (r"""([A-Za-z0-9_./][A-Za-z0-9_./-]*+|"[^"\\\n]*+"|'(?:[^'\n]|'')*+')"""
         r":(?: ++|(?=\n))")
 # A plain scalar on one line in block context: no indicator first (`-x` is
 # plain), no `: ` or final `:` (a key), no ` #` (a comment), no trailing space.
@@ -95,6 +96,8 @@ def read(text: str, spans: bool) -> Located | None:
             indent, dash, key, plain, single, double, block, flow, opened = m.groups()
             if indent is None:
                 return None  # a line outside the subset
+            if key is not None and len(key) > MAX_KEY:
+                return None  # libyaml's error: too long for a simple key
             line_end = m.end()
             col = len(indent)
             if col > top_col and last is not None and last[5] == line - 1 and col > last[3]:

@@ -12,10 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .nodes import NodeSpan, Scalar, matcher
+from .nodes import MAX_KEY, NodeSpan, Scalar, matcher
 
 MAX_FLOW_DEPTH = 20
-MAX_KEY = 1000  # a simple key must end within 1024 characters of its start
 
 # Possessive: a long line that fails to match costs its length, not its square.
 _WORD = r"[A-Za-z0-9_./=+~$()-]++"
@@ -34,7 +33,8 @@ _SCALAR = r"""(?:(""" + _FLOW_PLAIN + r""")|'((?:[^'\n]|'')*+)'|"([^"\\\n]*+)")"
 # Like _TOKEN, compiled on first use: many streams have no flow collection
 # but `{}` and `[]`, and compiling costs start-up.
 _SEQ_ENTRY = r" *+" + _SCALAR + r" *+([,\]])"
-_MAP_ENTRY = r" *+" + _SCALAR + r": ++" + _SCALAR + r" *+([,}])"
+# The key (group 1) is measured from its start to its `:` (MAX_KEY).
+_MAP_ENTRY = r" *+(" + _SCALAR + r"): ++" + _SCALAR + r" *+([,}])"
 # Frame states: what may come next.
 _FIRST, _AFTER, _NEXT, _VALUE = 0, 1, 2, 3
 
@@ -101,7 +101,7 @@ def read_flow(text: str, pos: int, line: int,
         container = top[0]
         key = str(node)
         if (container.__class__ is not dict or top[2] not in (_FIRST, _NEXT)
-                or key in container or pos - m.start() > MAX_KEY):
+                or key in container or m.start(5) - node.start > MAX_KEY):
             return None
         top[1] = key
         top[2] = _VALUE
@@ -161,24 +161,24 @@ def _flat(text: str, pos: int, line: int) -> tuple[Any, int] | None:
     entry = matcher(_MAP_ENTRY)
     while True:
         m = entry(text, pos + 1)
-        if m is None or m.end(3) - m.start() > MAX_KEY:
+        if m is None or m.end(1) - m.start(1) > MAX_KEY:
             return None
-        kplain, ksingle, kdouble, plain, single, double, stop = m.groups()
+        _, kplain, ksingle, kdouble, plain, single, double, stop = m.groups()
         key = kplain if kplain is not None else kdouble if kdouble is not None \
             else ksingle.replace("''", "'")
         if key in mapping:
             return None
         if plain is not None:
             node = new_str(Scalar, plain)
-            first, last = m.span(4)
+            first, last = m.span(5)
             node.__dict__ = {"start": first, "end": last, "style": "", "line": line}
         elif double is not None:
             node = new_str(Scalar, double)
-            first, last = m.span(6)
+            first, last = m.span(7)
             node.__dict__ = {"start": first - 1, "end": last + 1, "style": '"', "line": line}
         else:
             node = new_str(Scalar, single.replace("''", "'"))
-            first, last = m.span(5)
+            first, last = m.span(6)
             node.__dict__ = {"start": first - 1, "end": last + 1, "style": "'", "line": line}
         mapping[key] = node
         pos = m.end() - 1

@@ -21,6 +21,11 @@ _NUMBER = re.compile(
 )
 
 
+# libyaml drops a possible simple key once the scanner is more than 1024
+# characters past the key's first one: a key whose `:` is farther is an error
+# (measured from the key's start to the `:`, whatever the key's quoting).
+MAX_KEY = 1024
+
 _MATCHERS: dict[str, Any] = {}
 
 
