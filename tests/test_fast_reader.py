@@ -117,6 +117,9 @@ EDGES = [
     # empty literal block scalars
     "a: |\nb: c\n", "a: |-\n\n\nb: c\n", "a: |\n", "a: |\n\n", "a: |\n    \nb: c\n",
     "a:\n  b: |\n  c: d\n", "- |\n- a\n",
+    # `<<` in any quoting, anywhere: libyaml's to read
+    '"<<": {kind: Secret}\napiVersion: v1\n', "'<<': x\nkind: Pod\n", "a:\n- '<<': b\n",
+    "a: {'<<': b}\n", 'a: {"<<": [b]}\n', "a: [{'<<': b}]\n",
 ]
 
 
@@ -188,16 +191,24 @@ def test_top_level_answers_as_from_libyaml_events() -> None:
     """The pre-parse test reads `kind` and `apiVersion` from the fast
     reader's tree when it can: the answer must be the events' answer."""
     texts = [*CORPUS_DOCS, *FIXTURE_DOCS, *EDGES, "kind: a\nitems: []\napiVersion: {b: c}\n",
-             "apiVersion: 'v1'\nkind: \"ConfigMap\"\n", "a: {kind: b}\nkind: c\n"]
+             "apiVersion: 'v1'\nkind: \"ConfigMap\"\n", "a: {kind: b}\nkind: c\n",
+             "\"<<\": {kind: Secret}\napiVersion: v1\n", "kind: Pod\n'<<': {kind: Secret}\n"]
     taken = 0
     for text in texts:
+        taken += _top_level_agrees(text)
         data = text.encode("utf-8", "surrogatepass")
-        fast = top_level_fast(data)
-        if fast is not None:
-            taken += 1
-            assert fast == top_level_libyaml(data), text
         assert top_level(data) == top_level_libyaml(data), text
     assert taken >= len(texts) // 2
+
+
+def _top_level_agrees(text: str) -> bool:
+    """Assert that the fast reader's answer, when it gives one, is the
+    events' answer; True when it gave one."""
+    data = text.encode("utf-8", "surrogatepass")
+    fast = top_level_fast(data)
+    if fast is not None:
+        assert fast == top_level_libyaml(data), text
+    return fast is not None
 
 
 def _key(form: str, length: int) -> str:
@@ -329,23 +340,31 @@ def _twist(text: str, rng: random.Random) -> str:
     return text
 
 
+# Top-level keys as written: the ones top_level looks for, in any quoting.
+TOP_KEYS = st.one_of(WORDS, st.sampled_from(
+    ["kind", "apiVersion", "items", "'kind'", '"apiVersion"', "<<", "'<<'", '"<<"']))
+
+
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(tree=st.dictionaries(WORDS, st.one_of(WORDY, CLEAN, NOISY), min_size=1, max_size=4),
+@given(tree=st.dictionaries(TOP_KEYS, st.one_of(WORDY, CLEAN, NOISY), min_size=1, max_size=4),
        rng=st.randoms(),
        start=st.sampled_from(["", "---\n", "--- # c\n", "# c\n"]))
 def test_generated_documents(tree: dict[str, object], rng: random.Random, start: str) -> None:
     out: list[str] = []
     for key, value in tree.items():
         _render(value, 0, rng, out, key + ":")
-    check(_twist(start + "\n".join(out) + "\n", rng))
+    text = _twist(start + "\n".join(out) + "\n", rng)
+    check(text)
+    _top_level_agrees(text)
 
 
 @needs_corpus
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(index=st.integers(min_value=0), rng=st.randoms())
 def test_edited_corpus_documents(index: int, rng: random.Random) -> None:
-    text = [t for t in CORPUS_DOCS if "image" in t][index % 40]
-    check(_twist(text, rng))
+    text = _twist([t for t in CORPUS_DOCS if "image" in t][index % 40], rng)
+    check(text)
+    _top_level_agrees(text)
 
 
 def test_a_run_in_the_subset_never_imports_libyaml(tmp_path: Path) -> None:

@@ -132,6 +132,8 @@ def read(text: str, spans: bool) -> Located | None:
                 target, owner = parent, col  # the common case: the open mapping's next key
                 if key[0] in "\"'":
                     key = _unquote(key)
+                    if key == "<<":
+                        return None  # `<<` in any quoting: libyaml's reading decides
                 if key in target:
                     return None  # a duplicate: libyaml's reading says so
             else:
@@ -194,6 +196,8 @@ def read(text: str, spans: bool) -> Located | None:
                 if key is not None:
                     if key[0] in "\"'":
                         key = _unquote(key)
+                        if key == "<<":
+                            return None
                     if key in target:
                         return None
             if (m.lastindex or 0) <= 3:  # nothing after the `key:` or `-`

@@ -101,7 +101,7 @@ def read_flow(text: str, pos: int, line: int,
         container = top[0]
         key = str(node)
         if (container.__class__ is not dict or top[2] not in (_FIRST, _NEXT)
-                or key in container or m.start(5) - node.start > MAX_KEY):
+                or key in container or key == "<<" or m.start(5) - node.start > MAX_KEY):
             return None
         top[1] = key
         top[2] = _VALUE
@@ -166,7 +166,7 @@ def _flat(text: str, pos: int, line: int) -> tuple[Any, int] | None:
         _, kplain, ksingle, kdouble, plain, single, double, stop = m.groups()
         key = kplain if kplain is not None else kdouble if kdouble is not None \
             else ksingle.replace("''", "'")
-        if key in mapping:
+        if key in mapping or key == "<<":
             return None
         if plain is not None:
             node = new_str(Scalar, plain)

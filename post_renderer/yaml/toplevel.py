@@ -50,8 +50,8 @@ def top_level(data: bytes, *, first_only: bool = False) -> dict[str, str | None]
     run that needs neither.  So the fast reader's tree answers, when it takes
     the document, unless the binding is loaded already (a configuration file
     loads it) or `first_only` (a possibly large ResourceList).  The answers
-    are the same: a document the fast reader takes has no tag, alias, merge
-    key or duplicate.
+    are the same: a document the fast reader takes has no tag, alias,
+    duplicate or `<<` key (in any quoting).
     """
     if not first_only and "_ruamel_yaml" not in sys.modules:
         found = top_level_fast(data)
