@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple, TypeVar
 
+from ..memo import Memo
 from ..yaml.toplevel import may_escape
 from .exempt import FieldList, builtin_field_lists, kind_applies
 from .glob import literal_run
@@ -25,7 +26,7 @@ class ExtractorTable(NamedTuple):
     never: tuple[FieldList, ...] = ()  # push targets: never rewritten, never audited
     notices: tuple[FieldList, ...] = ()  # fields to warn about, with advice
     # What the walk works out once per (apiVersion, kind); None: not kept.
-    memo: dict[Any, Any] | None = None
+    memo: Memo[tuple[str, ...], Any] | None = None
 
     @classmethod
     def build(cls, rows: Sequence[Extractor], shape: ContainerShape,
@@ -34,20 +35,19 @@ class ExtractorTable(NamedTuple):
         by_kind: dict[str, list[Extractor]] = {}
         for row in rows:
             by_kind.setdefault(row.kind, []).append(row)
-        return cls({k: tuple(v) for k, v in by_kind.items()}, shape, never, notices, {})
+        return cls({k: tuple(v) for k, v in by_kind.items()}, shape, never, notices,
+                   Memo(MEMO_KEPT, MEMO_KEY_LENGTH))
 
     def memoized(self, key: tuple[str, ...], make: Callable[[], T]) -> T:
         """`make()`, kept under `key` (a tag and the strings it depends on):
         a stream repeats a few kinds.  Bounded in entries and key length,
         so that hostile input cannot grow it."""
         memo = self.memo
-        if memo is None or sum(map(len, key)) > MEMO_KEY_LENGTH:
+        if memo is None:
             return make()
         value = memo.get(key, memo)
         if value is memo:
-            if len(memo) >= MEMO_KEPT:
-                memo.clear()
-            value = memo[key] = make()
+            value = memo.keep(key, sum(map(len, key)), make())
         return value  # type: ignore[no-any-return]
 
     def listed_for(self, resource: dict[str, Any]

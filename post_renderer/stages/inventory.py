@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from ..diagnostics import Diagnostic
+from ..memo import Memo
 from ..model import Document, End, Occurrence
 from ..rewrite.reference import ReferenceError, is_under, parse_reference
 from ..rewrite.rule import ALL, EXACT, PATTERN, PREFIX, Rule
@@ -36,29 +37,28 @@ class InventoryStage:
         # What each note above adds depends only on its string, and adding it
         # again changes nothing: a stream repeats a few images many times, so
         # each string is parsed once (bounded: forgetting costs only time).
-        self.noted: set[tuple[int, str]] = set()
+        self.noted: Memo[tuple[int, str], None] = Memo(NOTED_KEPT, NOTED_LENGTH)
 
     def process(self, doc: Document) -> None:
         noted = self.noted
         for occurrence in doc.occurrences:
             self.met = True
-            rule = occurrence.rule
+            rule, original, rewritten = occurrence.rule, occurrence.original, occurrence.rewritten
             if rule is not None:
                 self.used.add(rule)
-            if occurrence.rewritten is not None:
+            if rewritten is not None:
                 self.rewrote = True
-                if (_EXCLUSIONS, occurrence.rewritten) not in noted:
-                    self._note_exclusions(occurrence.rewritten)
-                    _remember(noted, (_EXCLUSIONS, occurrence.rewritten))
-            elif not self.rewrote and (_UNDER_TARGET, occurrence.original) not in noted:
-                self._note_under_target(occurrence.original)
-                _remember(noted, (_UNDER_TARGET, occurrence.original))
-            if ((rule is None or rule == self.rules.all)
-                    and (_UPSTREAM, occurrence.original) not in noted):
-                name = _normalized_name(occurrence.original)
+                if (_EXCLUSIONS, rewritten) not in noted:
+                    self._note_exclusions(rewritten)
+                    noted.keep((_EXCLUSIONS, rewritten), len(rewritten), None)
+            elif not self.rewrote and (_UNDER_TARGET, original) not in noted:
+                self._note_under_target(original)
+                noted.keep((_UNDER_TARGET, original), len(original), None)
+            if (rule is None or rule == self.rules.all) and (_UPSTREAM, original) not in noted:
+                name = _normalized_name(original)
                 if name is not None:
                     self.upstream.add(name)
-                _remember(noted, (_UPSTREAM, occurrence.original))
+                noted.keep((_UPSTREAM, original), len(original), None)
         if self.keep:
             self.occurrences += doc.occurrences
 
@@ -110,13 +110,6 @@ class InventoryStage:
 _EXCLUSIONS, _UNDER_TARGET, _UPSTREAM = range(3)
 NOTED_KEPT = 4096  # strings remembered as noted, each at most:
 NOTED_LENGTH = 512  # (a valid reference is shorter; longer ones are parsed anew)
-
-
-def _remember(noted: set[tuple[int, str]], key: tuple[int, str]) -> None:
-    if len(noted) >= NOTED_KEPT:
-        noted.clear()
-    if len(key[1]) <= NOTED_LENGTH:
-        noted.add(key)
 
 
 def unmatched_warnings(unmatched: Sequence[Rule], upstream: Iterable[str]) -> list[Diagnostic]:

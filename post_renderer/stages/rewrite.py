@@ -16,6 +16,7 @@ from ..extract.rows import api_group
 from ..extract.sniff import config_map_may_hold_images, may_hold_images
 from ..extract.table import ExtractorTable
 from ..extract.walk import TAG_ONLY, ImageField, find_images
+from ..memo import Memo
 from ..model import Document, Occurrence, resource_label
 from ..rewrite.rules import Decision, Invalid, Rewrite, RuleSet, decide
 from ..rewrite.scope import Place
@@ -49,7 +50,8 @@ class RewriteStage:
         self.ctx = ctx
         # Each distinct reference is decided once: a stream repeats a few images
         # in many containers.  Bounded, so that hostile input cannot grow it.
-        self.decisions: dict[str | tuple[str, Place], Decision] = {}
+        self.decisions: Memo[str | tuple[str, Place], Decision] = Memo(
+            DECISIONS_KEPT, DECIDED_LENGTH)
 
     def process(self, doc: Document) -> None:
         ctx = self.ctx
@@ -158,11 +160,7 @@ class RewriteStage:
         key = reference if place is None else (reference, place)
         decision = self.decisions.get(key)
         if decision is None:
-            decision = decide(reference, ctx.rules, place)
-            if len(self.decisions) >= DECISIONS_KEPT:
-                self.decisions.clear()
-            if len(reference) <= DECIDED_LENGTH:
-                self.decisions[key] = decision
+            decision = self.decisions.keep(key, len(reference), decide(reference, ctx.rules, place))
         # the rule that decided, also when it excluded the image or failed on it
         rule = decision.rule
         rewritten = None
