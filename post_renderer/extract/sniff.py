@@ -52,9 +52,6 @@ _SIMPLE_FIELD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\[\*\])?")
 # audit nor this test looks for images in them.
 OPAQUE_KINDS = frozenset({"ConfigMap", "Secret"})
 
-_needles: dict[int, tuple[Any, tuple[bytes, ...]]] = {}
-
-
 def may_hold_images(table: ExtractorTable, data: bytes) -> bool:
     """Could this document hold an image that extraction or the audit finds?"""
     if (b"mage" in data or b"mage" in data.translate(_LOWER)
@@ -87,10 +84,12 @@ def _rows_may_find(table: ExtractorTable, data: bytes) -> bool:
 
 def needles(table: ExtractorTable) -> tuple[bytes, ...]:
     """Words one of which a document without `image` text must contain for
-    the table to find an image in it (b"" when any document could)."""
-    cached = _needles.get(id(table))
-    if cached is not None and cached[0] is table:
-        return cached[1]
+    the table to find an image in it (b"" when any document could);
+    worked out once per table."""
+    return table.memoized(("needles",), lambda: _needles(table))
+
+
+def _needles(table: ExtractorTable) -> tuple[bytes, ...]:
     found: set[bytes] = set()
     shape = table.shape
     for pattern in (*shape.arg_flags, *shape.env_names):
@@ -108,9 +107,7 @@ def needles(table: ExtractorTable) -> tuple[bytes, ...]:
             found.update(_path_needle(expression))
         for pattern in notice.args:
             found.update(_glob_needle(pattern))
-    result = tuple(sorted(found))
-    _needles[id(table)] = (table, result)
-    return result
+    return tuple(sorted(found))
 
 
 def _glob_needle(pattern: str) -> tuple[bytes, ...]:
