@@ -146,13 +146,12 @@ def read(text: str, spans: bool) -> Located | None:
                         if len(stack) >= MAX_DEPTH:
                             return None
                         stack.append([col, node, dash is not None, col == pcol, here])
+                        if is_key:
+                            holder[pkey] = node
+                        else:
+                            holder.append(node)
                     else:
-                        node = new_str(Scalar, "")
-                        node.__dict__ = {"start": mark, "end": mark, "style": "", "line": pline}
-                    if is_key:
-                        holder[pkey] = node
-                    else:
-                        holder.append(node)
+                        _place_empty(holder, pkey if is_key else None, mark, pline)
                 while stack:
                     frame = stack[-1]
                     if frame[0] > col or (frame[0] == col and frame[3] and dash is None):
@@ -206,8 +205,9 @@ def read(text: str, spans: bool) -> Located | None:
                 pos = line_end
                 line += 1
                 continue
-            if block is not None:
-                found = literal(text, line_end, m.start(7), block == "|", owner, line)
+            if block is not None or opened is not None:  # a scalar over several lines
+                found = (literal(text, line_end, m.start(7), block == "|", owner, line)
+                         if block is not None else quoted(text, m.start(9), owner, line))
                 if found is None:
                     return None
                 node, pos, count = found
@@ -215,19 +215,8 @@ def read(text: str, spans: bool) -> Located | None:
                     target.append(node)
                 else:
                     target[key] = node
-                line += 1 + count
-                break  # read on from the line after the block scalar
-            if opened is not None:
-                found = quoted(text, m.start(9), owner, line)
-                if found is None:
-                    return None
-                node, pos, count = found
-                if key is None:
-                    target.append(node)
-                else:
-                    target[key] = node
-                line += count
-                break
+                line += count + (block is not None)  # a block's header is a line of its own
+                break  # read on from the line after the scalar
             if plain is not None:
                 node = new_str(Scalar, plain)
                 first, final = m.span(4)
@@ -264,16 +253,22 @@ def read(text: str, spans: bool) -> Located | None:
         return None
     if pending is not None:
         _, is_key, mark, pline, holder, pkey = pending
-        node = new_str(Scalar, "")
-        node.__dict__ = {"start": mark, "end": mark, "style": "", "line": pline}
-        if is_key:
-            holder[pkey] = node
-        else:
-            holder.append(node)
+        _place_empty(holder, pkey if is_key else None, mark, pline)
     if spans_out is not None:
         for frame in stack:
             spans_out[id(frame[1])] = NodeSpan(frame[4], False, end)
     return Located(root, spans_out or {})
+
+
+def _place_empty(holder: Any, key: str | None, mark: int, line: int) -> None:
+    """The empty plain scalar libyaml gives a `key:` or `-` with nothing
+    after it (None: a sequence entry), both of its marks at `mark`."""
+    node: Any = str.__new__(Scalar, "")
+    node.__dict__ = {"start": mark, "end": mark, "style": "", "line": line}
+    if key is None:
+        holder.append(node)
+    else:
+        holder[key] = node
 
 
 def _outside(text: str) -> bool:
