@@ -22,7 +22,7 @@ import re
 from typing import Any
 
 from .flow import read_flow
-from .nodes import MAX_KEY, Located, NodeSpan, Scalar
+from .nodes import MAX_KEY, Located, NodeSpan, Scalar, compiled
 from .scalars import continued_plain, literal, quoted
 
 # Deeper than rendered manifests go; deeper documents are libyaml's (and the
@@ -36,7 +36,6 @@ MAX_DEPTH = 100
 # past U+00FF, costs about a millisecond to compile, paid only when needed.
 _OUTSIDE_ASCII = re.compile("[^\n -~]")
 _OUTSIDE = "[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]"
-_COMPILED: dict[str, re.Pattern[str]] = {}
 # Possessive quantifiers throughout (`*+`, `++`, `?+`): no part of a line can
 # be read two ways, so a line the pattern cannot take fails where it fails,
 # without retrying every split of a run of spaces (a cost of its square).
@@ -275,10 +274,7 @@ def _outside(text: str) -> bool:
     """Does the text hold a character outside the subset?"""
     if text.isascii():
         return _OUTSIDE_ASCII.search(text) is not None
-    pattern = _COMPILED.get(_OUTSIDE)
-    if pattern is None:
-        pattern = _COMPILED[_OUTSIDE] = re.compile(_OUTSIDE)
-    return pattern.search(text) is not None
+    return compiled(_OUTSIDE).search(text) is not None
 
 
 def _unquote(key: str) -> str:

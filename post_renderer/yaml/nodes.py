@@ -26,17 +26,22 @@ _NUMBER = re.compile(
 # (measured from the key's start to the `:`, whatever the key's quoting).
 MAX_KEY = 1024
 
-_MATCHERS: dict[str, Any] = {}
+_COMPILED: dict[str, re.Pattern[str]] = {}
+
+
+def compiled(pattern: str) -> re.Pattern[str]:
+    """`re.compile(pattern)`, compiled on first use and kept: patterns only
+    some documents need cost no start-up, and cost a dict lookup after
+    (re.compile's own cache costs ten times that per call)."""
+    found = _COMPILED.get(pattern)
+    if found is None:
+        found = _COMPILED[pattern] = re.compile(pattern)
+    return found
 
 
 def matcher(pattern: str) -> Any:
-    """`re.compile(pattern).match`, compiled on first use and kept: patterns
-    only some documents need cost no start-up, and cost a dict lookup after
-    (re.compile's own cache costs ten times that per call)."""
-    found = _MATCHERS.get(pattern)
-    if found is None:
-        found = _MATCHERS[pattern] = re.compile(pattern).match
-    return found
+    """`compiled(pattern).match`."""
+    return compiled(pattern).match
 
 
 class Scalar(str):
